@@ -1,0 +1,1 @@
+"""LoRA (peft) adapters: training objectives, data builders, save/load/merge."""

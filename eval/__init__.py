@@ -1,0 +1,1 @@
+"""Evaluation: datasets, methods and baselines, metrics, reports, VRAM planner."""

@@ -1,0 +1,37 @@
+"""The root `hyperword` group and its error handling."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from hyperword import __version__
+from hyperword.exceptions import HyperwordError
+
+__all__ = ["HyperwordGroup", "cli"]
+
+
+class HyperwordGroup(click.Group):
+    """A click group that turns toolkit errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HyperwordError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=HyperwordGroup)
+@click.version_option(__version__, prog_name="hyperword")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def cli(verbose: bool) -> None:
+    """Hyperword: compress text into fewer, denser tokens."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # Our own progress notes (e.g. "dequantizing once") are worth seeing without -v.
+    logging.getLogger("hyperword").setLevel(logging.INFO)

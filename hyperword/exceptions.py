@@ -1,0 +1,31 @@
+"""Errors raised by the `hyperword` package. Each message says what to do next."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CacheError",
+    "HyperwordError",
+    "MissingPackageError",
+    "ModelNotFoundError",
+    "UnknownModelError",
+]
+
+
+class HyperwordError(Exception):
+    """Base class for every error this toolkit raises on purpose."""
+
+
+class UnknownModelError(HyperwordError, ValueError):
+    """A model name is neither a known alias, a local path, nor a hub id."""
+
+
+class MissingPackageError(HyperwordError, ImportError):
+    """An optional package that ships a model or a backend is not installed."""
+
+
+class ModelNotFoundError(HyperwordError, FileNotFoundError):
+    """A local path or hub id could not be loaded (missing files, or offline)."""
+
+
+class CacheError(HyperwordError, OSError):
+    """The model cache directory cannot be used (not writable, or not a directory)."""

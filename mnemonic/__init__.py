@@ -1,0 +1,1 @@
+"""The memory store: LanceDB rows + FAISS index, chunking, ingest."""

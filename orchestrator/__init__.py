@@ -1,0 +1,1 @@
+"""Budget planning, sequence assembly (`inputs_embeds`), generation and the HTTP service."""
