@@ -63,10 +63,13 @@ def generate(
         raise ValueError("pass exactly one of input_ids and inputs_embeds")
     device = model.device
     start = time.perf_counter()
+    # Only the last position's logits are needed: with a 262k vocabulary, logits for every
+    # prompt position would cost more than the transformer layers themselves.
     if input_ids is not None:
-        out = model(input_ids=input_ids.to(device), use_cache=True)
+        out = model(input_ids=input_ids.to(device), use_cache=True, logits_to_keep=1)
     else:
-        out = model(inputs_embeds=inputs_embeds.to(device, model.dtype), use_cache=True)
+        embeds = inputs_embeds.to(device, model.dtype)
+        out = model(inputs_embeds=embeds, use_cache=True, logits_to_keep=1)
     prefill = time.perf_counter() - start
     past, logits = out.past_key_values, out.logits[:, -1, :]
     eos = _eos_ids(tokenizer, model)

@@ -1,1 +1,54 @@
 """The memory store: LanceDB rows + FAISS index, chunking, ingest."""
+
+from __future__ import annotations
+
+from mnemonic.chunking import Chunker, ChunkingConfig, TextChunk
+from mnemonic.encoders import (
+    ChunkEncoder,
+    chunk_encoders,
+    create_chunk_encoder,
+    register_chunk_encoder,
+)
+from mnemonic.exceptions import (
+    ChunkNotFoundError,
+    ConfigError,
+    IncompatibleStoreError,
+    IndexLoadError,
+    InputFileError,
+    StoreBusyError,
+    StoreError,
+)
+from mnemonic.index import IndexConfig, IndexKind, VectorIndex, register_index
+from mnemonic.ingest import IngestReport
+from mnemonic.readers import SkippedInput, register_reader
+from mnemonic.schema import Chunk, Document, Hit, StoreStats
+from mnemonic.store import MnemonicStore
+
+__all__ = [
+    "Chunk",
+    "ChunkEncoder",
+    "ChunkNotFoundError",
+    "Chunker",
+    "ChunkingConfig",
+    "ConfigError",
+    "Document",
+    "Hit",
+    "IncompatibleStoreError",
+    "IndexConfig",
+    "IndexKind",
+    "IndexLoadError",
+    "IngestReport",
+    "InputFileError",
+    "MnemonicStore",
+    "SkippedInput",
+    "StoreBusyError",
+    "StoreError",
+    "StoreStats",
+    "TextChunk",
+    "VectorIndex",
+    "chunk_encoders",
+    "create_chunk_encoder",
+    "register_chunk_encoder",
+    "register_index",
+    "register_reader",
+]

@@ -28,13 +28,15 @@ def build_tiny_tokenizer():
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tokenizer.train_from_iterator(TINY_CORPUS, trainer=trainer)
-    return PreTrainedTokenizerFast(
+    wrapped = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token="<bos>",
         eos_token="<eos>",
         pad_token="<pad>",
         unk_token="<unk>",
     )
+    wrapped.name_or_path = "tiny-llama"  # stores record the base model by this name
+    return wrapped
 
 
 def build_tiny_model(vocab_size: int, *, seed: int = 0):

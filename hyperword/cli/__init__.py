@@ -8,10 +8,17 @@ stderr and exit code 1.
 from __future__ import annotations
 
 from hyperword.cli.demo_command import demo_command
+from hyperword.cli.eval_command import eval_command
 from hyperword.cli.main import cli
 from hyperword.cli.models_command import models_command
+from hyperword.cli.store_commands import ingest_command, search_command
+from hyperword.cli.vram_command import vram_command
 
 cli.add_command(demo_command)
+cli.add_command(eval_command)
 cli.add_command(models_command)
+cli.add_command(vram_command)
+cli.add_command(ingest_command)
+cli.add_command(search_command)
 
 __all__ = ["cli"]

@@ -1,0 +1,27 @@
+"""Evaluation methods, registered by name. Importing this package registers the built-ins."""
+
+from __future__ import annotations
+
+from eval.methods import baselines, llmlingua_method, rag_text
+from eval.methods.base import (
+    METHODS,
+    Method,
+    MethodContext,
+    MethodResult,
+    TextContextMethod,
+    get_method,
+    register_method,
+)
+
+__all__ = [
+    "METHODS",
+    "Method",
+    "MethodContext",
+    "MethodResult",
+    "TextContextMethod",
+    "baselines",
+    "get_method",
+    "llmlingua_method",
+    "rag_text",
+    "register_method",
+]

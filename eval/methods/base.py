@@ -1,0 +1,123 @@
+"""The method contract and registry: how the harness turns an `Example` into an answer.
+
+A method gets a `MethodContext` (the target model, its tokenizer, the prompt template, the
+token budget) and answers one example at a time. Text methods only choose a context string;
+methods that feed soft tokens or hyperword ids override `run` and report their own counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from eval.exceptions import EvalError
+from eval.tasks.base import Example
+from hyperword.generation import Generation, answer_question
+from hyperword.prompts import PromptTemplate
+
+__all__ = [
+    "METHODS",
+    "Method",
+    "MethodContext",
+    "MethodResult",
+    "TextContextMethod",
+    "get_method",
+    "register_method",
+]
+
+
+@dataclass
+class MethodContext:
+    """What every method may use. The embedder is loaded on first use."""
+
+    model: Any
+    tokenizer: Any
+    template: PromptTemplate
+    budget: int
+    workdir: Path
+    seed: int = 0
+    max_new_tokens: int = 32
+    _embedder: Any = field(default=None, repr=False)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from hyperword.models import load_embedder
+
+            self._embedder = load_embedder()
+        return self._embedder
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` under the target model's tokenizer (no special tokens)."""
+        return len(self.tokenizer(text, add_special_tokens=False).input_ids)
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """A generation plus what the method wants recorded about how it built its context."""
+
+    generation: Generation
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Method:
+    """Base class. Subclasses set `name` and implement `run`."""
+
+    name: ClassVar[str] = ""
+    uses_budget: ClassVar[bool] = False
+
+    def __init__(self, context: MethodContext):
+        self.ctx = context
+
+    def run(self, example: Example) -> MethodResult:
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """Settings worth recording in results (budget, backend options)."""
+        return {"budget": self.ctx.budget} if self.uses_budget else {}
+
+
+class TextContextMethod(Method):
+    """A method whose whole job is choosing the context text (or `None` for closed-book)."""
+
+    def build_context(self, example: Example) -> tuple[str | None, dict[str, Any]]:
+        raise NotImplementedError
+
+    def run(self, example: Example) -> MethodResult:
+        context, details = self.build_context(example)
+        generation = answer_question(
+            self.ctx.model,
+            self.ctx.tokenizer,
+            example.question,
+            context,
+            template=self.ctx.template,
+            max_new_tokens=self.ctx.max_new_tokens,
+        )
+        return MethodResult(generation=generation, details=details)
+
+
+METHODS: dict[str, type[Method]] = {}
+
+
+def register_method(name: str) -> Callable[[type[Method]], type[Method]]:
+    """Class decorator adding a method under `name`; a name already taken raises."""
+
+    def decorator(cls: type[Method]) -> type[Method]:
+        if name in METHODS:
+            raise ValueError(f"method '{name}' is already registered")
+        cls.name = name
+        METHODS[name] = cls
+        return cls
+
+    return decorator
+
+
+def get_method(name: str) -> type[Method]:
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise EvalError(
+            f"unknown method '{name}'; choose from {', '.join(sorted(METHODS))}"
+        ) from None

@@ -1,0 +1,150 @@
+"""Regenerate `docs/results.md`: every registered method on SQuAD part 1 and its distractor task.
+
+    python -m eval.results_doc --data-dir ../shared/data
+
+Each run also leaves results.json, results.md and quality_vs_tokens.png under `--runs-dir`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from eval.methods import METHODS
+from eval.records import ExampleRecord, MethodSummary
+from eval.report import format_table, write_results
+from eval.runner import EvalConfig, EvalResult, run_eval
+from hyperword.models import DEFAULT_MODEL, load_base_model
+
+__all__ = ["main"]
+
+SQUAD_FILE = "squad-v1.1-dev-part1.json.gz"
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    config: EvalConfig
+
+
+def sections(data_dir: Path, methods: tuple[str, ...], args) -> list[Section]:
+    squad = str(data_dir / SQUAD_FILE)
+    return [
+        Section(
+            "squad",
+            f"SQuAD v1.1 dev part 1: {args.squad_limit} questions, one paragraph each",
+            EvalConfig(
+                task="squad",
+                data=squad,
+                methods=methods,
+                model=args.model,
+                limit=args.squad_limit,
+                budget=args.budget,
+                seed=args.seed,
+            ),
+        ),
+        Section(
+            "squad-distractor-20",
+            f"SQuAD distractor: {args.distractor_limit} questions, gold paragraph among "
+            "20 paragraphs of other articles",
+            EvalConfig(
+                task="squad-distractor",
+                data=squad,
+                methods=methods,
+                model=args.model,
+                limit=args.distractor_limit,
+                budget=args.budget,
+                seed=args.seed,
+                task_options={"distractors": 20},
+            ),
+        ),
+    ]
+
+
+def merge_previous(result: EvalResult, saved: Path) -> EvalResult:
+    """Keep the saved results of methods this run did not redo (so `--methods` refreshes some).
+
+    Samples are seeded prefixes of one permutation, so methods run with different limits
+    share their first questions; each row states its own `n`.
+    """
+    if not saved.is_file():
+        return result
+    data = json.loads(saved.read_text())
+    redone = {s.method for s in result.summaries}
+    kept = [MethodSummary(**s) for s in data["summaries"] if s["method"] not in redone]
+    kept_records = [
+        ExampleRecord(**{**r, "answers": tuple(r["answers"])})
+        for r in data["records"]
+        if r["method"] not in redone
+    ]
+    names = [s["method"] for s in data["summaries"]]
+    names += [s.method for s in result.summaries if s.method not in names]
+    summaries = sorted(kept + result.summaries, key=lambda s: names.index(s.method))
+    return EvalResult(
+        config=result.config,
+        model=result.model,
+        template=result.template,
+        records=kept_records + result.records,
+        summaries=summaries,
+        skipped={k: v for k, v in data["skipped"].items() if k not in redone} | result.skipped,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--runs-dir", type=Path, default=Path("runs/results"))
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--budget", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--squad-limit", type=int, default=200)
+    parser.add_argument("--distractor-limit", type=int, default=100)
+    parser.add_argument("--only", choices=["squad", "squad-distractor-20"], default=None)
+    args = parser.parse_args(argv)
+    methods = tuple(m for m in args.methods.split(",") if m)
+
+    selected = [s for s in sections(args.data_dir, methods, args) if args.only in (None, s.name)]
+    model, tokenizer = load_base_model(args.model)
+    for section in selected:
+        result = run_eval(section.config, model=model, tokenizer=tokenizer)
+        result = merge_previous(result, args.runs_dir / section.name / "results.json")
+        write_results(result, args.runs_dir / section.name)
+        print(f"{section.title}\n{format_table(result.summaries)}\n", flush=True)
+    # The page is assembled from every section's saved results, so `--only` refreshes one
+    # section and keeps the other.
+    parts = []
+    for section in sections(args.data_dir, methods, args):
+        saved = args.runs_dir / section.name / "results.json"
+        if not saved.is_file():
+            continue
+        data = json.loads(saved.read_text())
+        summaries = [MethodSummary(**summary) for summary in data["summaries"]]
+        parts.append(f"## {section.title}\n\n{format_table(summaries)}\n")
+        parts.extend(f"Skipped `{name}`: {why}\n" for name, why in data["skipped"].items())
+    header = (
+        "# Results\n\n"
+        f"Regenerated {datetime.date.today()} by `python -m eval.results_doc --data-dir "
+        f"{args.data_dir}` on {platform.machine()} with {torch.get_num_threads()} threads "
+        f"({'CUDA' if torch.cuda.is_available() else 'CPU'}). Model `{args.model}`, budget "
+        f"{args.budget} tokens, seed {args.seed}, questions sampled uniformly. Quality in "
+        "percent (SQuAD EM/F1, answer-contains); tokens counted with the target model's "
+        "tokenizer; compression = full-context tokens / context tokens; latencies are "
+        "medians; peak memory is the process RSS high-water mark on CPU; KV cache is "
+        "analytic for the whole sequence.\n"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(header + "\n" + "\n".join(parts))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Run methods over a task's examples and collect records and summaries."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from eval.exceptions import EvalError, MethodUnavailableError
+from eval.methods import get_method
+from eval.methods.base import MethodContext
+from eval.metrics import PeakMemory, score_answer
+from eval.records import ExampleRecord, MethodSummary, summarize
+from eval.tasks import get_task, sample_examples
+from eval.tasks.base import Example
+from hyperword.models import DEFAULT_MODEL
+from hyperword.prompts import get_template, template_for_model
+
+__all__ = ["EvalConfig", "EvalResult", "run_eval"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One evaluation: a task file, the methods to compare, and the shared settings."""
+
+    task: str
+    methods: tuple[str, ...]
+    data: str | None = None
+    model: str = DEFAULT_MODEL
+    limit: int | None = None
+    budget: int = 256
+    seed: int = 0
+    max_new_tokens: int = 32
+    template: str | None = field(default=None, metadata={"help": "default: the model's"})
+    task_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.methods:
+            raise EvalError("name at least one method")
+        if self.budget <= 0:
+            raise EvalError(f"budget must be a positive token count, got {self.budget}")
+        if self.limit is not None and self.limit <= 0:
+            raise EvalError(f"limit must be positive, got {self.limit}")
+        for name in self.methods:
+            get_method(name)
+        get_task(self.task)
+
+
+@dataclass
+class EvalResult:
+    config: EvalConfig
+    model: str
+    template: str
+    records: list[ExampleRecord]
+    summaries: list[MethodSummary]
+    skipped: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": asdict(self.config),
+            "model": self.model,
+            "template": self.template,
+            "summaries": [asdict(s) for s in self.summaries],
+            "skipped": self.skipped,
+            "records": [asdict(r) for r in self.records],
+        }
+
+
+def load_examples(config: EvalConfig) -> list[Example]:
+    loader = get_task(config.task)
+    examples = list(loader(config.data, seed=config.seed, **config.task_options))
+    if not examples:
+        raise EvalError(f"task '{config.task}' found no examples in {config.data}")
+    return sample_examples(examples, limit=config.limit, seed=config.seed)
+
+
+def run_eval(
+    config: EvalConfig,
+    *,
+    model=None,
+    tokenizer=None,
+    progress: bool = True,
+) -> EvalResult:
+    """Run every method of `config` on the same sampled examples.
+
+    Args:
+        config: What to run.
+        model, tokenizer: A loaded model to use instead of loading `config.model` (tests pass
+            a tiny one).
+        progress: Show a progress bar on stderr.
+    """
+    examples = load_examples(config)
+    if model is None:
+        from hyperword.models import load_base_model
+
+        model, tokenizer = load_base_model(config.model)
+    template = (
+        get_template(config.template) if config.template else template_for_model(config.model)
+    )
+    full_tokens = {ex.id: _count(tokenizer, ex.context) for ex in examples}
+    kv_bytes = _kv_bytes_function(model)
+    records: list[ExampleRecord] = []
+    summaries: list[MethodSummary] = []
+    skipped: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="hyperword-eval-") as workdir:
+        context = MethodContext(
+            model=model,
+            tokenizer=tokenizer,
+            template=template,
+            budget=config.budget,
+            workdir=Path(workdir),
+            seed=config.seed,
+            max_new_tokens=config.max_new_tokens,
+        )
+        bar = tqdm(total=len(examples) * len(config.methods), disable=not progress, unit="q")
+        for name in config.methods:
+            try:
+                method = get_method(name)(context)
+            except MethodUnavailableError as error:
+                logger.warning("skipping %s: %s", name, error)
+                skipped[name] = str(error)
+                bar.update(len(examples))
+                continue
+            bar.set_postfix_str(name)
+            method_records = []
+            for example in examples:
+                with PeakMemory(model.device) as peak:
+                    result = method.run(example)
+                generation = result.generation
+                scores = score_answer(generation.text, example.answers)
+                method_records.append(
+                    ExampleRecord(
+                        example_id=example.id,
+                        method=name,
+                        question=example.question,
+                        answers=example.answers,
+                        prediction=generation.text,
+                        em=scores.em,
+                        f1=scores.f1,
+                        contains=scores.contains,
+                        context_tokens=generation.context_tokens,
+                        prompt_tokens=generation.prompt_tokens,
+                        full_context_tokens=full_tokens[example.id],
+                        new_tokens=generation.new_tokens,
+                        prefill_seconds=generation.prefill_seconds,
+                        total_seconds=generation.total_seconds,
+                        peak_memory_bytes=peak.peak_bytes,
+                        kv_cache_bytes=kv_bytes(generation.prompt_tokens + generation.new_tokens),
+                        details=result.details,
+                    )
+                )
+                bar.update(1)
+            records.extend(method_records)
+            summaries.append(summarize(name, method_records, method.config()))
+        bar.close()
+    return EvalResult(
+        config=config,
+        model=str(getattr(model, "name_or_path", config.model)),
+        template=template.name,
+        records=records,
+        summaries=summaries,
+        skipped=skipped,
+    )
+
+
+def _count(tokenizer, text: str) -> int:
+    return len(tokenizer(text, add_special_tokens=False).input_ids)
+
+
+def _kv_bytes_function(model):
+    """Analytic KV-cache bytes of a sequence for this model at its dtype (sliding windows too)."""
+    from eval.vram.planner import kv_cache_bytes, model_shape_from_config
+
+    shape = model_shape_from_config(model.config)
+    itemsize = model.dtype.itemsize
+    return lambda tokens: kv_cache_bytes(shape, tokens, bytes_per_value=itemsize)

@@ -1,0 +1,82 @@
+"""`hyperword eval`: compare methods on a task, writing results.json, results.md and a plot."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from eval.report import format_table, write_results
+from eval.runner import EvalConfig, run_eval
+from hyperword.models import DEFAULT_MODEL
+
+__all__ = ["eval_command"]
+
+
+@click.command("eval")
+@click.option("--task", required=True, help="Task loader: squad, squad-distractor, hotpotqa, ...")
+@click.option("--data", type=click.Path(), default=None, help="Data file in the task's layout.")
+@click.option("--methods", required=True, help="Comma-separated methods, e.g. full,truncate.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Base model alias/path.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Questions (seeded).")
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Context token budget for budgeted methods.",
+)
+@click.option("--seed", default=0, show_default=True, help="Sampling and shuffling seed.")
+@click.option(
+    "--distractors",
+    type=click.IntRange(0, 50),
+    default=None,
+    help="squad-distractor: paragraphs from other articles per question.",
+)
+@click.option(
+    "--task-option",
+    "task_options",
+    multiple=True,
+    metavar="KEY=JSON",
+    help="Extra loader option, e.g. --task-option max_documents=5.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for results.json, results.md, quality_vs_tokens.png.",
+)
+def eval_command(
+    task, data, methods, model, limit, budget, seed, distractors, task_options, out_dir
+) -> None:
+    """Evaluate methods side by side on one task, same questions, same model."""
+    options = dict(_parse_option(option) for option in task_options)
+    if distractors is not None:
+        options["distractors"] = distractors
+    config = EvalConfig(
+        task=task,
+        data=data,
+        methods=tuple(m.strip() for m in methods.split(",") if m.strip()),
+        model=model,
+        limit=limit,
+        budget=budget,
+        seed=seed,
+        task_options=options,
+    )
+    result = run_eval(config)
+    paths = write_results(result, out_dir)
+    click.echo(format_table(result.summaries))
+    for name, reason in result.skipped.items():
+        click.echo(f"skipped {name}: {reason}", err=True)
+    click.echo(f"\nwrote {', '.join(str(p) for p in paths.values())}", err=True)
+
+
+def _parse_option(option: str) -> tuple[str, object]:
+    key, sep, value = option.partition("=")
+    if not sep or not key:
+        raise click.BadParameter(f"expected KEY=VALUE, got {option!r}", param_hint="--task-option")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value

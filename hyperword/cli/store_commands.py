@@ -1,0 +1,142 @@
+"""`hyperword ingest` and `hyperword search`: the memory store from the command line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+__all__ = ["ingest_command", "search_command"]
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--store",
+    "store_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Store folder (created when missing).",
+)
+@click.option(
+    "--model",
+    default=None,
+    help="Base model whose tokenizer counts chunk tokens (new stores; default gemma-3-270m).",
+)
+@click.option(
+    "--embedder", default=None, help="Retrieval embedder (new stores; default all-minilm-l6-v2)."
+)
+@click.option(
+    "--chunk-tokens",
+    type=click.IntRange(min=8),
+    default=None,
+    help="Max base-model tokens per chunk (new stores; default 128).",
+)
+@click.option(
+    "--overlap-tokens",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Tokens repeated between chunks (new stores; default 16).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="Texts per embedder call.",
+)
+@click.option(
+    "--index",
+    "index_kind",
+    default="auto",
+    show_default=True,
+    help="FAISS index kind: auto, flat, hnsw or ivfpq.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="Show a progress bar with chunks/s.",
+)
+def ingest_command(
+    paths: tuple[Path, ...],
+    store_dir: Path,
+    model: str | None,
+    embedder: str | None,
+    chunk_tokens: int | None,
+    overlap_tokens: int | None,
+    batch_size: int,
+    index_kind: str,
+    progress: bool,
+) -> None:
+    """Chunk, embed and store files and folders (.txt, .md, .jsonl; .gz too).
+
+    Re-running is cheap: unchanged documents are skipped, changed ones replaced, and an
+    interrupted run picks up where it stopped. A file's doc_id is its path relative to the
+    folder given (or its name, for a file given directly).
+    """
+    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore
+
+    chunking = None
+    if chunk_tokens is not None or overlap_tokens is not None:
+        defaults = ChunkingConfig()
+        chunking = ChunkingConfig(
+            chunk_tokens=chunk_tokens or defaults.chunk_tokens,
+            overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
+        )
+    store = MnemonicStore(
+        store_dir,
+        embedder=_load_embedder(embedder),
+        base_model=model,
+        chunking=chunking,
+        index=IndexConfig(kind=index_kind),
+        batch_size=batch_size,
+    )
+    with store:
+        report = store.ingest_paths(paths, progress=progress)
+        stats = store.stats()
+    click.echo(
+        f"ingested {report.chunks_written} chunks from {report.documents_written} documents "
+        f"({report.documents_unchanged} unchanged, {len(report.skipped)} inputs skipped) in "
+        f"{report.seconds:.1f} s ({report.chunks_per_second:.1f} chunks/s)"
+    )
+    click.echo(
+        f"store {store_dir}: {stats.documents} documents, {stats.chunks} chunks, "
+        f"{stats.bytes_on_disk / 1e6:.1f} MB, index {stats.index_kind}"
+    )
+
+
+@click.command("search")
+@click.argument("query")
+@click.option(
+    "--store", "store_dir", required=True, type=click.Path(path_type=Path), help="Store folder."
+)
+@click.option(
+    "-k", "k", type=click.IntRange(min=1), default=5, show_default=True, help="Number of hits."
+)
+@click.option("--where", default=None, help="SQL filter on chunk columns, e.g. \"doc_id = 'a'\".")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def search_command(query: str, store_dir: Path, k: int, where: str | None, as_json: bool) -> None:
+    """Find the chunks most similar to QUERY (cosine similarity, best first)."""
+    from mnemonic import MnemonicStore
+
+    with MnemonicStore(store_dir, create=False) as store:
+        hits = store.search(query, k=k, where=where)
+    if as_json:
+        click.echo(json.dumps([asdict(hit) for hit in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("no hits")
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(f"{rank}. {hit.score:.3f}  {hit.doc_id}  (chunk {hit.chunk_index})")
+        click.echo("   " + hit.text.replace("\n", "\n   "))
+
+
+def _load_embedder(name: str | None):
+    if name is None:
+        return None
+    from hyperword.models import load_embedder
+
+    return load_embedder(name)

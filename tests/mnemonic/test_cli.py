@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import hyperword.models
+from hyperword.cli import cli
+from tests.mnemonic.conftest import tiny_tokenizer_named
+
+
+@pytest.fixture
+def offline_models(monkeypatch, embedder):
+    """The CLI's default models, swapped for the shared embedder and the tiny tokenizer."""
+    monkeypatch.setattr(hyperword.models, "load_tokenizer", lambda name: tiny_tokenizer_named())
+    monkeypatch.setattr(hyperword.models, "load_embedder", lambda name=None, **_: embedder)
+
+
+def test_ingest_folder_then_search(tmp_path, offline_models):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "bridge.md").write_text("The glass bridge crosses the river in Brask.")
+    (corpus / "tea.txt").write_text("Zephyrine tea is brewed from kopa leaves.")
+    (corpus / "empty.txt").write_text("")
+    (corpus / "blob.txt").write_bytes(b"\x00\x01\x02")
+    store = tmp_path / "store"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest", str(corpus), "--store", str(store), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "ingested 2 chunks from 2 documents (0 unchanged, 2 inputs skipped)" in result.output
+
+    again = runner.invoke(cli, ["ingest", str(corpus), "--store", str(store), "--no-progress"])
+    assert "0 chunks from 0 documents (2 unchanged" in again.output
+
+    found = runner.invoke(cli, ["search", "river bridge", "--store", str(store), "-k", "1"])
+    assert found.exit_code == 0 and "sub/bridge.md" in found.output and "Brask" in found.output
+    as_json = runner.invoke(cli, ["search", "tea", "--store", str(store), "-k", "2", "--json"])
+    hits = json.loads(as_json.output)
+    assert hits[0]["doc_id"] == "tea.txt" and {"score", "text"} <= set(hits[0])
+
+
+def test_store_errors_are_one_line(tmp_path, offline_models):
+    (tmp_path / "a.txt").write_text("Text.")
+    (tmp_path / "file").write_text("not a store")
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["ingest", str(tmp_path / "a.txt"), "--store", str(tmp_path / "file")]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: store path")
+    missing = runner.invoke(cli, ["search", "x", "--store", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "Error: no store" in missing.output
