@@ -36,6 +36,11 @@ class ExampleRecord:
     kv_cache_bytes: int
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExampleRecord:
+        """Rebuild a record saved with `dataclasses.asdict` and JSON."""
+        return cls(**{**data, "answers": tuple(data["answers"])})
+
     @property
     def compression(self) -> float | None:
         """Full-context tokens per context token; `None` when no context was read."""

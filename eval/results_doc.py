@@ -39,7 +39,7 @@ def sections(data_dir: Path, methods: tuple[str, ...], args) -> list[Section]:
     return [
         Section(
             "squad",
-            f"SQuAD v1.1 dev part 1: {args.squad_limit} questions, one paragraph each",
+            "SQuAD v1.1 dev part 1: one paragraph per question",
             EvalConfig(
                 task="squad",
                 data=squad,
@@ -52,8 +52,7 @@ def sections(data_dir: Path, methods: tuple[str, ...], args) -> list[Section]:
         ),
         Section(
             "squad-distractor-20",
-            f"SQuAD distractor: {args.distractor_limit} questions, gold paragraph among "
-            "20 paragraphs of other articles",
+            "SQuAD distractor: the gold paragraph among 20 paragraphs of other articles",
             EvalConfig(
                 task="squad-distractor",
                 data=squad,
@@ -80,9 +79,7 @@ def merge_previous(result: EvalResult, saved: Path) -> EvalResult:
     redone = {s.method for s in result.summaries}
     kept = [MethodSummary(**s) for s in data["summaries"] if s["method"] not in redone]
     kept_records = [
-        ExampleRecord(**{**r, "answers": tuple(r["answers"])})
-        for r in data["records"]
-        if r["method"] not in redone
+        ExampleRecord.from_dict(r) for r in data["records"] if r["method"] not in redone
     ]
     names = [s["method"] for s in data["summaries"]]
     names += [s.method for s in result.summaries if s.method not in names]
@@ -109,15 +106,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--squad-limit", type=int, default=200)
     parser.add_argument("--distractor-limit", type=int, default=100)
     parser.add_argument("--only", choices=["squad", "squad-distractor-20"], default=None)
+    parser.add_argument(
+        "--assemble-only",
+        action="store_true",
+        help="Run nothing: rebuild the page from the results saved under --runs-dir.",
+    )
     args = parser.parse_args(argv)
     methods = tuple(m for m in args.methods.split(",") if m)
 
     selected = [s for s in sections(args.data_dir, methods, args) if args.only in (None, s.name)]
-    model, tokenizer = load_base_model(args.model)
+    if args.assemble_only:
+        selected = []
+    else:
+        model, tokenizer = load_base_model(args.model)
     for section in selected:
-        result = run_eval(section.config, model=model, tokenizer=tokenizer)
-        result = merge_previous(result, args.runs_dir / section.name / "results.json")
-        write_results(result, args.runs_dir / section.name)
+        folder = args.runs_dir / section.name
+        checkpoint = folder / f"checkpoint-{'-'.join(methods)}.jsonl"
+        result = run_eval(section.config, model=model, tokenizer=tokenizer, checkpoint=checkpoint)
+        result = merge_previous(result, folder / "results.json")
+        write_results(result, folder)
+        checkpoint.unlink()
         print(f"{section.title}\n{format_table(result.summaries)}\n", flush=True)
     # The page is assembled from every section's saved results, so `--only` refreshes one
     # section and keeps the other.

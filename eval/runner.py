@@ -10,6 +10,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from eval.checkpoint import Checkpoint
 from eval.exceptions import EvalError, MethodUnavailableError
 from eval.methods import get_method
 from eval.methods.base import MethodContext
@@ -86,6 +87,7 @@ def run_eval(
     model=None,
     tokenizer=None,
     progress: bool = True,
+    checkpoint: str | Path | None = None,
 ) -> EvalResult:
     """Run every method of `config` on the same sampled examples.
 
@@ -94,6 +96,8 @@ def run_eval(
         model, tokenizer: A loaded model to use instead of loading `config.model` (tests pass
             a tiny one).
         progress: Show a progress bar on stderr.
+        checkpoint: A JSON-lines file that records each result as it is made; a run given the
+            same file again skips the examples already done (see `eval.checkpoint`).
     """
     examples = load_examples(config)
     if model is None:
@@ -105,6 +109,10 @@ def run_eval(
     )
     full_tokens = {ex.id: _count(tokenizer, ex.context) for ex in examples}
     kv_bytes = _kv_bytes_function(model)
+    model_name = str(getattr(model, "name_or_path", config.model))
+    log = Checkpoint(
+        checkpoint, {"config": asdict(config), "model": model_name, "template": template.name}
+    )
     records: list[ExampleRecord] = []
     summaries: list[MethodSummary] = []
     skipped: dict[str, str] = {}
@@ -130,38 +138,43 @@ def run_eval(
             bar.set_postfix_str(name)
             method_records = []
             for example in examples:
+                done = log.get(name, example.id)
+                if done is not None:
+                    method_records.append(done)
+                    bar.update(1)
+                    continue
                 with PeakMemory(model.device) as peak:
                     result = method.run(example)
                 generation = result.generation
                 scores = score_answer(generation.text, example.answers)
-                method_records.append(
-                    ExampleRecord(
-                        example_id=example.id,
-                        method=name,
-                        question=example.question,
-                        answers=example.answers,
-                        prediction=generation.text,
-                        em=scores.em,
-                        f1=scores.f1,
-                        contains=scores.contains,
-                        context_tokens=generation.context_tokens,
-                        prompt_tokens=generation.prompt_tokens,
-                        full_context_tokens=full_tokens[example.id],
-                        new_tokens=generation.new_tokens,
-                        prefill_seconds=generation.prefill_seconds,
-                        total_seconds=generation.total_seconds,
-                        peak_memory_bytes=peak.peak_bytes,
-                        kv_cache_bytes=kv_bytes(generation.prompt_tokens + generation.new_tokens),
-                        details=result.details,
-                    )
+                record = ExampleRecord(
+                    example_id=example.id,
+                    method=name,
+                    question=example.question,
+                    answers=example.answers,
+                    prediction=generation.text,
+                    em=scores.em,
+                    f1=scores.f1,
+                    contains=scores.contains,
+                    context_tokens=generation.context_tokens,
+                    prompt_tokens=generation.prompt_tokens,
+                    full_context_tokens=full_tokens[example.id],
+                    new_tokens=generation.new_tokens,
+                    prefill_seconds=generation.prefill_seconds,
+                    total_seconds=generation.total_seconds,
+                    peak_memory_bytes=peak.peak_bytes,
+                    kv_cache_bytes=kv_bytes(generation.prompt_tokens + generation.new_tokens),
+                    details=result.details,
                 )
+                log.append(record)
+                method_records.append(record)
                 bar.update(1)
             records.extend(method_records)
             summaries.append(summarize(name, method_records, method.config()))
         bar.close()
     return EvalResult(
         config=config,
-        model=str(getattr(model, "name_or_path", config.model)),
+        model=model_name,
         template=template.name,
         records=records,
         summaries=summaries,

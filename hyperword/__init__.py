@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["HyperwordTokenizer", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `import hyperword` stays light (no tokenizers/transformers import).
+    if name == "HyperwordTokenizer":
+        from hyperword.tokenizer import HyperwordTokenizer
+
+        return HyperwordTokenizer
+    raise AttributeError(f"module 'hyperword' has no attribute {name!r}")

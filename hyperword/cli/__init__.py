@@ -12,6 +12,7 @@ from hyperword.cli.eval_command import eval_command
 from hyperword.cli.main import cli
 from hyperword.cli.models_command import models_command
 from hyperword.cli.store_commands import ingest_command, search_command
+from hyperword.cli.tokenizer_command import tokenizer_group
 from hyperword.cli.vram_command import vram_command
 
 cli.add_command(demo_command)
@@ -20,5 +21,6 @@ cli.add_command(models_command)
 cli.add_command(vram_command)
 cli.add_command(ingest_command)
 cli.add_command(search_command)
+cli.add_command(tokenizer_group)
 
 __all__ = ["cli"]

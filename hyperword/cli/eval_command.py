@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -64,8 +65,12 @@ def eval_command(
         seed=seed,
         task_options=options,
     )
-    result = run_eval(config)
+    # Each result is appended to a checkpoint as it is made: rerunning the same command after
+    # an interruption picks up where it stopped.
+    checkpoint = Path(out_dir) / "checkpoint.jsonl"
+    result = run_eval(config, checkpoint=checkpoint)
     paths = write_results(result, out_dir)
+    checkpoint.unlink()
     click.echo(format_table(result.summaries))
     for name, reason in result.skipped.items():
         click.echo(f"skipped {name}: {reason}", err=True)
