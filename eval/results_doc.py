@@ -147,7 +147,10 @@ def main(argv: list[str] | None = None) -> None:
         "percent (SQuAD EM/F1, answer-contains); tokens counted with the target model's "
         "tokenizer; compression = full-context tokens / context tokens; latencies are "
         "medians; peak memory is the process RSS high-water mark on CPU; KV cache is "
-        "analytic for the whole sequence.\n"
+        "analytic for the whole sequence. Timings depend on what else the machine was "
+        "running: compare rows of one section, not absolute values. Each row gives its own "
+        "`n`: a method run with a smaller limit answered a subset of the same seeded "
+        "sample.\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(header + "\n" + "\n".join(parts))
