@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from eval.methods import METHODS
-from eval.records import ExampleRecord, MethodSummary
+from eval.records import ExampleRecord, MethodSummary, summarize
 from eval.report import format_table, write_results
 from eval.runner import EvalConfig, EvalResult, run_eval
 from hyperword.models import DEFAULT_MODEL, load_base_model
@@ -94,6 +94,25 @@ def merge_previous(result: EvalResult, saved: Path) -> EvalResult:
     )
 
 
+def _in_registry_order(summaries: list[MethodSummary]) -> list[MethodSummary]:
+    order = {name: i for i, name in enumerate(METHODS)}
+    return sorted(summaries, key=lambda s: order.get(s.method, len(order)))
+
+
+def _on_shared_questions(
+    summaries: list[MethodSummary], records: list[dict]
+) -> list[MethodSummary]:
+    """Summaries recomputed on the questions that every method answered."""
+    by_method: dict[str, list[ExampleRecord]] = {}
+    for data in records:
+        by_method.setdefault(data["method"], []).append(ExampleRecord.from_dict(data))
+    shared = set.intersection(*({r.example_id for r in rs} for rs in by_method.values()))
+    return [
+        summarize(s.method, [r for r in by_method[s.method] if r.example_id in shared], s.config)
+        for s in summaries
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
@@ -135,13 +154,19 @@ def main(argv: list[str] | None = None) -> None:
         if not saved.is_file():
             continue
         data = json.loads(saved.read_text())
-        summaries = [MethodSummary(**summary) for summary in data["summaries"]]
+        summaries = _in_registry_order([MethodSummary(**s) for s in data["summaries"]])
         parts.append(f"## {section.title}\n\n{format_table(summaries)}\n")
         parts.extend(f"Skipped `{name}`: {why}\n" for name, why in data["skipped"].items())
+        if len({s.examples for s in summaries}) > 1:
+            shared = _on_shared_questions(summaries, data["records"])
+            parts.append(
+                f"The same, on the {shared[0].examples} questions every method answered:\n\n"
+                f"{format_table(shared)}\n"
+            )
     header = (
         "# Results\n\n"
         f"Regenerated {datetime.date.today()} by `python -m eval.results_doc --data-dir "
-        f"{args.data_dir}` on {platform.machine()} with {torch.get_num_threads()} threads "
+        f"{args.data_dir}` on {platform.machine()} "
         f"({'CUDA' if torch.cuda.is_available() else 'CPU'}). Model `{args.model}`, budget "
         f"{args.budget} tokens, seed {args.seed}, questions sampled uniformly. Quality in "
         "percent (SQuAD EM/F1, answer-contains); tokens counted with the target model's "
