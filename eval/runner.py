@@ -18,6 +18,7 @@ from eval.metrics import PeakMemory, score_answer
 from eval.records import ExampleRecord, MethodSummary, summarize
 from eval.tasks import get_task, sample_examples
 from eval.tasks.base import Example
+from hyperword.generation import count_tokens
 from hyperword.models import DEFAULT_MODEL
 from hyperword.prompts import get_template, template_for_model
 
@@ -107,7 +108,7 @@ def run_eval(
     template = (
         get_template(config.template) if config.template else template_for_model(config.model)
     )
-    full_tokens = {ex.id: _count(tokenizer, ex.context) for ex in examples}
+    full_tokens = {ex.id: count_tokens(tokenizer, ex.context) for ex in examples}
     kv_bytes = _kv_bytes_function(model)
     model_name = str(getattr(model, "name_or_path", config.model))
     log = Checkpoint(
@@ -180,10 +181,6 @@ def run_eval(
         summaries=summaries,
         skipped=skipped,
     )
-
-
-def _count(tokenizer, text: str) -> int:
-    return len(tokenizer(text, add_special_tokens=False).input_ids)
 
 
 def _kv_bytes_function(model):

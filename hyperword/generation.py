@@ -13,7 +13,7 @@ import torch
 
 from hyperword.prompts import PromptTemplate, template_for_model
 
-__all__ = ["Generation", "answer_question", "generate"]
+__all__ = ["Generation", "answer_question", "count_tokens", "generate"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class Generation:
     def tokens_per_second(self) -> float:
         decode = self.total_seconds - self.prefill_seconds
         return self.new_tokens / decode if decode > 0 else 0.0
+
+
+def count_tokens(tokenizer, text: str) -> int:
+    """Tokens of `text` under `tokenizer`, without special tokens (how context is counted)."""
+    return len(tokenizer(text, add_special_tokens=False).input_ids)
 
 
 @torch.inference_mode()
@@ -102,7 +107,7 @@ def answer_question(
     template = template or template_for_model(getattr(model, "name_or_path", None))
     parts = template.render(question=question, context=context)
     prompt_ids = tokenizer(parts.text, return_tensors="pt").input_ids
-    context_tokens = len(tokenizer(parts.context, add_special_tokens=False).input_ids)
+    context_tokens = count_tokens(tokenizer, parts.context)
     text, new_tokens, prefill, total = generate(
         model, tokenizer, input_ids=prompt_ids, max_new_tokens=max_new_tokens
     )

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from eval.exceptions import EvalError
 from eval.tasks.base import Example
-from hyperword.generation import Generation, answer_question
+from hyperword.generation import Generation, answer_question, count_tokens
 from hyperword.prompts import PromptTemplate
 
 __all__ = [
@@ -51,7 +51,12 @@ class MethodContext:
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` under the target model's tokenizer (no special tokens)."""
-        return len(self.tokenizer(text, add_special_tokens=False).input_ids)
+        return count_tokens(self.tokenizer, text)
+
+    def cut_to_budget(self, text: str) -> tuple[str, int]:
+        """`text` cut to its first `budget` tokens, and how many tokens it had before."""
+        ids = self.tokenizer(text, add_special_tokens=False).input_ids
+        return self.tokenizer.decode(ids[: self.budget]), len(ids)
 
 
 @dataclass(frozen=True)

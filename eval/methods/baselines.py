@@ -33,6 +33,5 @@ class Truncate(TextContextMethod):
     uses_budget = True
 
     def build_context(self, example: Example) -> tuple[str | None, dict[str, Any]]:
-        ids = self.ctx.tokenizer(example.context, add_special_tokens=False).input_ids
-        kept = ids[: self.ctx.budget]
-        return self.ctx.tokenizer.decode(kept), {"truncated": len(ids) > len(kept)}
+        text, tokens = self.ctx.cut_to_budget(example.context)
+        return text, {"truncated": tokens > self.ctx.budget}

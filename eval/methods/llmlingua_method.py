@@ -189,6 +189,5 @@ class LLMLinguaMethod(TextContextMethod):
         )
         # llmlingua treats the target as approximate (its coarse filter adds `context_budget`
         # tokens); cut what overshoots so every method is compared at the same budget.
-        ids = self.ctx.tokenizer(result["compressed_prompt"], add_special_tokens=False).input_ids
-        details = {"compressed": True, "llmlingua_tokens": len(ids)}
-        return self.ctx.tokenizer.decode(ids[: self.ctx.budget]), details
+        text, tokens = self.ctx.cut_to_budget(result["compressed_prompt"])
+        return text, {"compressed": True, "llmlingua_tokens": tokens}
