@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,9 @@ class EvalConfig:
     max_new_tokens: int = 32
     template: str | None = field(default=None, metadata={"help": "default: the model's"})
     task_options: dict[str, Any] = field(default_factory=dict)
+    method_options: dict[str, dict[str, Any]] = field(
+        default_factory=dict, metadata={"help": "method name -> its options (MethodContext)"}
+    )
 
     def __post_init__(self):
         if not self.methods:
@@ -51,6 +54,9 @@ class EvalConfig:
             raise EvalError(f"limit must be positive, got {self.limit}")
         for name in self.methods:
             get_method(name)
+        stray = sorted(set(self.method_options) - set(self.methods))
+        if stray:
+            raise EvalError(f"options given for methods not run: {', '.join(stray)}")
         get_task(self.task)
 
 
@@ -129,8 +135,9 @@ def run_eval(
         )
         bar = tqdm(total=len(examples) * len(config.methods), disable=not progress, unit="q")
         for name in config.methods:
+            options = config.method_options.get(name)
             try:
-                method = get_method(name)(context)
+                method = get_method(name)(replace(context, options=options) if options else context)
             except MethodUnavailableError as error:
                 logger.warning("skipping %s: %s", name, error)
                 skipped[name] = str(error)

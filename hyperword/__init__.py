@@ -6,7 +6,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["HyperwordTokenizer", "__version__"]
+__all__ = ["HyperwordEncoder", "HyperwordTokenizer", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -15,4 +15,8 @@ def __getattr__(name: str) -> Any:
         from hyperword.tokenizer import HyperwordTokenizer
 
         return HyperwordTokenizer
+    if name == "HyperwordEncoder":
+        from hyperword.encoder import HyperwordEncoder
+
+        return HyperwordEncoder
     raise AttributeError(f"module 'hyperword' has no attribute {name!r}")

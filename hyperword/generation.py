@@ -1,19 +1,30 @@
-"""Greedy generation with the timings the toolkit reports (prefill and total latency).
+"""Generation with the timings the toolkit reports (prefill and total latency).
 
 `generate` takes token ids or `inputs_embeds` (soft tokens mixed with plain embeddings), runs
-the prefill as one forward pass, then decodes token by token with the KV cache.
+the prefill as one forward pass, then decodes token by token with the KV cache: greedy by
+default, sampled with a `Sampling`. `stream` does the same and yields text pieces as they
+are decoded (for streaming answers).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import torch
 
 from hyperword.prompts import PromptTemplate, template_for_model
 
-__all__ = ["Generation", "answer_question", "count_tokens", "generate"]
+__all__ = [
+    "Generation",
+    "Sampling",
+    "TokenStream",
+    "answer_question",
+    "count_tokens",
+    "generate",
+    "stream",
+]
 
 
 @dataclass(frozen=True)
@@ -49,8 +60,70 @@ def count_tokens(tokenizer, text: str) -> int:
     return len(tokenizer(text, add_special_tokens=False).input_ids)
 
 
-@torch.inference_mode()
-def generate(
+@dataclass(frozen=True)
+class Sampling:
+    """How the next token is chosen: greedy (`temperature=0`, the default) or sampled.
+
+    Args:
+        temperature: Softmax temperature; 0 picks the most likely token (greedy).
+        top_p: Nucleus sampling: keep the smallest set of tokens whose probability reaches it.
+        top_k: Keep only the `top_k` most likely tokens (0: no limit).
+        seed: Seeds this generation's own random generator (reproducible; thread-safe).
+    """
+
+    temperature: float = field(default=0.0, metadata={"help": "0 = greedy"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus mass, (0, 1]"})
+    top_k: int = field(default=0, metadata={"help": "0 = no limit"})
+    seed: int | None = field(default=None, metadata={"help": "None = nondeterministic"})
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.temperature <= 100:
+            raise ValueError(f"temperature must be in [0, 100], got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0:
+            raise ValueError(f"top_k must be >= 0, got {self.top_k}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+class TokenStream:
+    """An iterator over the text pieces of one generation, with its cost once exhausted.
+
+    Iterating yields decoded text as it grows (a piece is held back while it ends in an
+    incomplete character). After the last piece, `text`, `new_tokens`, `prefill_seconds`,
+    `total_seconds` and `finish_reason` (`"stop"`: end of sequence or newline; `"length"`:
+    `max_new_tokens` reached) are set. `close()` stops early (the cost so far is kept).
+    """
+
+    def __init__(self, steps: Iterator[str]):
+        self._steps = steps
+        self.text = ""
+        self.new_tokens = 0
+        self.prefill_seconds = 0.0
+        self.total_seconds = 0.0
+        self.finish_reason = ""
+        self.done = False
+
+    def __iter__(self) -> TokenStream:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._steps)
+
+    def close(self) -> None:
+        self._steps.close()
+
+    def consume(self) -> TokenStream:
+        """Run to the end; returns self."""
+        for _ in self:
+            pass
+        return self
+
+
+def stream(
     model,
     tokenizer,
     *,
@@ -58,15 +131,44 @@ def generate(
     inputs_embeds: torch.Tensor | None = None,
     max_new_tokens: int = 32,
     stop_at_newline: bool = True,
-) -> tuple[str, int, float, float]:
-    """Greedy decoding from ids `(1, seq)` or embeddings `(1, seq, d_model)`.
+    sampling: Sampling | None = None,
+) -> TokenStream:
+    """Decode from ids `(1, seq)` or embeddings `(1, seq, d_model)`, piece by piece.
 
-    Returns:
-        `(text, new_tokens, prefill_seconds, total_seconds)`.
+    The prefill runs on the first `next()`. See `TokenStream` for what it reports.
     """
     if (input_ids is None) == (inputs_embeds is None):
         raise ValueError("pass exactly one of input_ids and inputs_embeds")
+    result = TokenStream(iter(()))
+    result._steps = _steps(
+        result,
+        model,
+        tokenizer,
+        input_ids=input_ids,
+        inputs_embeds=inputs_embeds,
+        max_new_tokens=max_new_tokens,
+        stop_at_newline=stop_at_newline,
+        sampling=sampling or Sampling(),
+    )
+    return result
+
+
+@torch.inference_mode()
+def _steps(
+    result: TokenStream,
+    model,
+    tokenizer,
+    *,
+    input_ids: torch.Tensor | None,
+    inputs_embeds: torch.Tensor | None,
+    max_new_tokens: int,
+    stop_at_newline: bool,
+    sampling: Sampling,
+) -> Iterator[str]:
     device = model.device
+    generator = None
+    if not sampling.greedy and sampling.seed is not None:
+        generator = torch.Generator(device=device).manual_seed(sampling.seed)
     start = time.perf_counter()
     # Only the last position's logits are needed: with a 262k vocabulary, logits for every
     # prompt position would cost more than the transformer layers themselves.
@@ -75,23 +177,84 @@ def generate(
     else:
         embeds = inputs_embeds.to(device, model.dtype)
         out = model(inputs_embeds=embeds, use_cache=True, logits_to_keep=1)
-    prefill = time.perf_counter() - start
+    result.prefill_seconds = time.perf_counter() - start
     past, logits = out.past_key_values, out.logits[:, -1, :]
     eos = _eos_ids(tokenizer, model)
     generated: list[int] = []
-    for _ in range(max_new_tokens):
-        next_id = int(logits.argmax(dim=-1))
-        if next_id in eos:
-            break
-        generated.append(next_id)
-        if stop_at_newline and "\n" in tokenizer.decode(generated[-1:]):
-            break
-        step = torch.tensor([[next_id]], device=device)
-        out = model(input_ids=step, past_key_values=past, use_cache=True)
-        past, logits = out.past_key_values, out.logits[:, -1, :]
-    total = time.perf_counter() - start
-    text = tokenizer.decode(generated, skip_special_tokens=True)
-    return text, len(generated), prefill, total
+    emitted = ""
+    result.finish_reason = "length"
+    try:
+        for _ in range(max_new_tokens):
+            next_id = _next_token(logits, sampling, generator)
+            if next_id in eos:
+                result.finish_reason = "stop"
+                break
+            generated.append(next_id)
+            result.new_tokens = len(generated)
+            text = tokenizer.decode(generated, skip_special_tokens=True)
+            grown = text.startswith(emitted) and len(text) > len(emitted)
+            if grown and not text.endswith("\ufffd"):  # hold back half a character
+                piece, emitted = text[len(emitted) :], text
+                yield piece
+            if stop_at_newline and "\n" in tokenizer.decode(generated[-1:]):
+                result.finish_reason = "stop"
+                break
+            step = torch.tensor([[next_id]], device=device)
+            out = model(input_ids=step, past_key_values=past, use_cache=True)
+            past, logits = out.past_key_values, out.logits[:, -1, :]
+        result.text = tokenizer.decode(generated, skip_special_tokens=True)
+        if result.text.startswith(emitted) and len(result.text) > len(emitted):
+            yield result.text[len(emitted) :]
+    finally:
+        result.text = result.text or tokenizer.decode(generated, skip_special_tokens=True)
+        result.new_tokens = len(generated)
+        result.total_seconds = time.perf_counter() - start
+        result.done = True
+
+
+def _next_token(logits: torch.Tensor, sampling: Sampling, generator) -> int:
+    """The next id from last-position logits `(1, vocab)`."""
+    if sampling.greedy:
+        return int(logits.argmax(dim=-1))
+    scores = logits[0].float() / sampling.temperature  # (vocab,)
+    if sampling.top_k:
+        kth = torch.topk(scores, min(sampling.top_k, scores.shape[-1])).values[-1]
+        scores = scores.masked_fill(scores < kth, float("-inf"))
+    if sampling.top_p < 1:
+        sorted_scores, order = torch.sort(scores, descending=True)
+        sorted_probs = torch.softmax(sorted_scores, dim=-1)
+        # drop a token once the mass before it already reaches top_p (the first always stays)
+        drop = (sorted_probs.cumsum(dim=-1) - sorted_probs) >= sampling.top_p  # sorted order
+        scores = scores.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
+    probs = torch.softmax(scores, dim=-1)
+    return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def generate(
+    model,
+    tokenizer,
+    *,
+    input_ids: torch.Tensor | None = None,
+    inputs_embeds: torch.Tensor | None = None,
+    max_new_tokens: int = 32,
+    stop_at_newline: bool = True,
+    sampling: Sampling | None = None,
+) -> tuple[str, int, float, float]:
+    """Decode from ids `(1, seq)` or embeddings `(1, seq, d_model)`; greedy by default.
+
+    Returns:
+        `(text, new_tokens, prefill_seconds, total_seconds)`.
+    """
+    result = stream(
+        model,
+        tokenizer,
+        input_ids=input_ids,
+        inputs_embeds=inputs_embeds,
+        max_new_tokens=max_new_tokens,
+        stop_at_newline=stop_at_newline,
+        sampling=sampling,
+    ).consume()
+    return result.text, result.new_tokens, result.prefill_seconds, result.total_seconds
 
 
 def answer_question(

@@ -18,10 +18,12 @@ from mnemonic.exceptions import (
     StoreBusyError,
     StoreError,
 )
+from mnemonic.hyperword_encoder import HyperwordChunkEncoder
 from mnemonic.index import IndexConfig, IndexKind, VectorIndex, register_index
 from mnemonic.ingest import IngestReport
 from mnemonic.readers import SkippedInput, register_reader
 from mnemonic.schema import Chunk, Document, Hit, StoreStats
+from mnemonic.soft_encoder import SoftTokenChunkEncoder, soft_chunk_encoders
 from mnemonic.store import MnemonicStore
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ConfigError",
     "Document",
     "Hit",
+    "HyperwordChunkEncoder",
     "IncompatibleStoreError",
     "IndexConfig",
     "IndexKind",
@@ -41,6 +44,7 @@ __all__ = [
     "InputFileError",
     "MnemonicStore",
     "SkippedInput",
+    "SoftTokenChunkEncoder",
     "StoreBusyError",
     "StoreError",
     "StoreStats",
@@ -51,4 +55,5 @@ __all__ = [
     "register_chunk_encoder",
     "register_index",
     "register_reader",
+    "soft_chunk_encoders",
 ]

@@ -78,7 +78,11 @@ class _Pipeline:
         self.rows: list[dict[str, Any]] = []
         self.finished: list[_PendingDoc] = []  # chunked; commit after their rows are flushed
         self.written = self.resumed = self.docs_written = self.unchanged = self.seen = 0
-        store.chunker  # load the tokenizer before the clock starts  # noqa: B018
+        chunker = store.chunker  # load the tokenizer before the clock starts
+        for encoder in store.encoders:  # e.g. hyperwords must extend the chunking tokenizer
+            check = getattr(encoder, "check_base_tokenizer", None)
+            if check is not None:
+                check(chunker.tokenizer)
         self.bar = tqdm(
             desc="ingest", unit=" chunks", disable=not progress, dynamic_ncols=True, leave=True
         )

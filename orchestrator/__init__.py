@@ -1,1 +1,62 @@
-"""Budget planning, sequence assembly (`inputs_embeds`), generation and the HTTP service."""
+"""Budget planning, sequence assembly (`inputs_embeds`), generation and the HTTP service.
+
+```python
+from orchestrator import Orchestrator
+
+orch = Orchestrator("memory/", encoder="auto", tokenizer="auto", budget=256)
+answer = orch.ask("Who designed the Velloran Glass Bridge?")
+print(answer.text, answer.report.context_tokens, answer.report.compression_ratio)
+```
+"""
+
+from __future__ import annotations
+
+from orchestrator.answer import Answer, AnswerReport, SourceReport
+from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
+from orchestrator.exceptions import OptionError, OrchestratorError, PolicyError, UnknownPolicyError
+from orchestrator.levels import LEVELS
+from orchestrator.materials import Materials, Source
+from orchestrator.measure import PeakMemory, kv_cache_bytes
+from orchestrator.options import AskOptions
+from orchestrator.orchestrator import AnswerStream, Orchestrator
+from orchestrator.planner import Candidate, Plan, Selection, check_plan
+from orchestrator.policy import (
+    POLICIES,
+    DefaultPolicy,
+    FixedLevelPolicy,
+    Policy,
+    create_policy,
+    register_policy,
+)
+
+__all__ = [
+    "LEVELS",
+    "POLICIES",
+    "Answer",
+    "AnswerReport",
+    "AnswerStream",
+    "AskOptions",
+    "Assembled",
+    "Candidate",
+    "DefaultPolicy",
+    "FixedLevelPolicy",
+    "MarkerStyle",
+    "Materials",
+    "OptionError",
+    "Orchestrator",
+    "OrchestratorError",
+    "PeakMemory",
+    "Piece",
+    "Plan",
+    "Policy",
+    "PolicyError",
+    "Selection",
+    "Source",
+    "SourceReport",
+    "UnknownPolicyError",
+    "assemble",
+    "check_plan",
+    "create_policy",
+    "kv_cache_bytes",
+    "register_policy",
+]

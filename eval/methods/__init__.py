@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from eval.methods import baselines, llmlingua_method, rag_text
+from eval.methods import (
+    baselines,
+    hyperword_method,
+    llmlingua_method,
+    orchestrated,
+    rag_text,
+    soft_context,
+)
 from eval.methods.base import (
     METHODS,
     Method,
@@ -21,7 +28,10 @@ __all__ = [
     "TextContextMethod",
     "baselines",
     "get_method",
+    "hyperword_method",
     "llmlingua_method",
+    "orchestrated",
     "rag_text",
     "register_method",
+    "soft_context",
 ]

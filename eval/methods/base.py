@@ -39,6 +39,7 @@ class MethodContext:
     workdir: Path
     seed: int = 0
     max_new_tokens: int = 32
+    options: dict[str, Any] = field(default_factory=dict)  # this method's own options
     _embedder: Any = field(default=None, repr=False)
 
     @property

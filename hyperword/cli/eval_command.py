@@ -42,6 +42,13 @@ __all__ = ["eval_command"]
     help="Extra loader option, e.g. --task-option max_documents=5.",
 )
 @click.option(
+    "--method-option",
+    "method_options",
+    multiple=True,
+    metavar="METHOD.KEY=JSON",
+    help="Option for one method, e.g. --method-option hyperword.tokenizer=DIR.",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
@@ -49,10 +56,29 @@ __all__ = ["eval_command"]
     help="Folder for results.json, results.md, quality_vs_tokens.png.",
 )
 def eval_command(
-    task, data, methods, model, limit, budget, seed, distractors, task_options, out_dir
+    task,
+    data,
+    methods,
+    model,
+    limit,
+    budget,
+    seed,
+    distractors,
+    task_options,
+    method_options,
+    out_dir,
 ) -> None:
     """Evaluate methods side by side on one task, same questions, same model."""
     options = dict(_parse_option(option) for option in task_options)
+    per_method: dict[str, dict] = {}
+    for option in method_options:
+        key, value = _parse_option(option, hint="--method-option")
+        method, dot, name = key.partition(".")
+        if not dot or not method or not name:
+            raise click.BadParameter(
+                f"expected METHOD.KEY=VALUE, got {option!r}", param_hint="--method-option"
+            )
+        per_method.setdefault(method, {})[name] = value
     if distractors is not None:
         options["distractors"] = distractors
     config = EvalConfig(
@@ -64,6 +90,7 @@ def eval_command(
         budget=budget,
         seed=seed,
         task_options=options,
+        method_options=per_method,
     )
     # Each result is appended to a checkpoint as it is made: rerunning the same command after
     # an interruption picks up where it stopped.
@@ -77,10 +104,10 @@ def eval_command(
     click.echo(f"\nwrote {', '.join(str(p) for p in paths.values())}", err=True)
 
 
-def _parse_option(option: str) -> tuple[str, object]:
+def _parse_option(option: str, *, hint: str = "--task-option") -> tuple[str, object]:
     key, sep, value = option.partition("=")
     if not sep or not key:
-        raise click.BadParameter(f"expected KEY=VALUE, got {option!r}", param_hint="--task-option")
+        raise click.BadParameter(f"expected KEY=VALUE, got {option!r}", param_hint=hint)
     try:
         return key, json.loads(value)
     except ValueError:

@@ -55,6 +55,20 @@ __all__ = ["ingest_command", "search_command"]
     help="FAISS index kind: auto, flat, hnsw or ivfpq.",
 )
 @click.option(
+    "--hyperword-tokenizer",
+    "hyperword_tokenizer",
+    default=None,
+    help="Also store each chunk's hyperword ids: a tokenizer folder, or a shipped one "
+    "(gemma-3-270m). The store records it and refuses another one later.",
+)
+@click.option(
+    "--encoder",
+    "encoder_spec",
+    default=None,
+    help="Also store scene and concept soft tokens: an encoder folder, or 'default' (the "
+    "shipped one for gemma-3-270m). The store records it and refuses another one later.",
+)
+@click.option(
     "--progress/--no-progress",
     default=True,
     show_default=True,
@@ -69,6 +83,8 @@ def ingest_command(
     overlap_tokens: int | None,
     batch_size: int,
     index_kind: str,
+    hyperword_tokenizer: str | None,
+    encoder_spec: str | None,
     progress: bool,
 ) -> None:
     """Chunk, embed and store files and folders (.txt, .md, .jsonl; .gz too).
@@ -77,7 +93,7 @@ def ingest_command(
     interrupted run picks up where it stopped. A file's doc_id is its path relative to the
     folder given (or its name, for a file given directly).
     """
-    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore
+    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore, create_chunk_encoder
 
     chunking = None
     if chunk_tokens is not None or overlap_tokens is not None:
@@ -86,12 +102,22 @@ def ingest_command(
             chunk_tokens=chunk_tokens or defaults.chunk_tokens,
             overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
         )
+    encoders = []
+    if hyperword_tokenizer is not None:
+        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
+    if encoder_spec is not None:
+        from hyperword.encoder import HyperwordEncoder
+        from mnemonic import soft_chunk_encoders
+
+        path = None if encoder_spec == "default" else encoder_spec
+        encoders.extend(soft_chunk_encoders(HyperwordEncoder.from_pretrained(path)))
     store = MnemonicStore(
         store_dir,
         embedder=_load_embedder(embedder),
         base_model=model,
         chunking=chunking,
         index=IndexConfig(kind=index_kind),
+        encoders=encoders,
         batch_size=batch_size,
     )
     with store:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +165,20 @@ class HyperwordTokenizer:
         ]
         return [encoding.ids for encoding in self._viterbi.encode_batch(strings)]
 
+    def compress(self, base_ids: Sequence[int]) -> list[int]:
+        """Hyperword-token ids of a base-id sequence (fewest pieces); `expand` inverts it.
+
+        Use it when the base ids are already at hand (e.g. a window cut from a tokenized
+        document): `compress(base_encode(text)) == encode(text)`.
+        """
+        n_base = self.base_vocab_size
+        if any(not 0 <= i < n_base for i in base_ids):
+            raise TokenizerConfigError(f"base ids must lie in [0, {n_base})")
+        if not base_ids:
+            return []
+        offset = CHAR_OFFSET
+        return self._viterbi.encode("".join([chr(offset + i) for i in base_ids])).ids
+
     def expand(self, ids: Iterable[int]) -> list[int]:
         """Base-token ids of hyperword-token ids (hyperwords replaced by their constituents)."""
         n_base, expansions = self.base_vocab_size, self._expansions
@@ -180,11 +196,22 @@ class HyperwordTokenizer:
         """The text of hyperword-token ids, exactly as the base tokenizer decodes it."""
         return base_decode(self.base_tokenizer, self.expand(ids))
 
-    def embed(self, ids: Sequence[int], embeddings: Any) -> Any:
+    def embed(self, ids: Sequence[int], embeddings: Any, *, composer: Any = None) -> Any:
         """`inputs_embeds` of shape (1, n, d) for the base model; see `embed_ids`."""
         from hyperword.tokenizer.embedding import embed_ids
 
-        return embed_ids(self, ids, embeddings)
+        return embed_ids(self, ids, embeddings, composer=composer)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 of the base vocabulary's fingerprint and every hyperword's base ids.
+
+        Two tokenizers with the same fingerprint give the same ids for every text; stores
+        record it to refuse hyperword ids from another tokenizer.
+        """
+        digest = hashlib.sha256(self.config.base_fingerprint.encode())
+        digest.update(json.dumps(self._expansions, separators=(",", ":")).encode())
+        return digest.hexdigest()
 
     # ----------------------------------------------------------------- save / load
     def save_pretrained(self, folder: str | Path) -> Path:
@@ -197,7 +224,8 @@ class HyperwordTokenizer:
             {"ids": expansion, "frequency": h.frequency}
             for expansion, h in zip(self._expansions, self.hyperwords, strict=True)
         ]
-        (folder / HYPERWORDS_NAME).write_text(json.dumps({"hyperwords": rows}) + "\n")
+        text = json.dumps({"hyperwords": rows}, separators=(",", ":"))  # compact: 64k rows ~2 MB
+        (folder / HYPERWORDS_NAME).write_text(text + "\n")
         return folder
 
     @classmethod
@@ -207,7 +235,8 @@ class HyperwordTokenizer:
         """Load a saved tokenizer.
 
         Args:
-            folder: A folder written by `save_pretrained`.
+            folder: A folder written by `save_pretrained`, or the base model alias of a
+                tokenizer shipped with the package (`"gemma-3-270m"`).
             base_tokenizer: The base tokenizer to extend; by default the one named in the
                 config (`base_name`) is loaded.
 
@@ -218,7 +247,9 @@ class HyperwordTokenizer:
             TokenizerMismatchError: `base_tokenizer` is not the one it was trained on.
             CorruptTokenizerError: files are missing or unreadable.
         """
-        folder = Path(folder)
+        from hyperword.tokenizer.shipped import resolve_tokenizer_folder
+
+        folder = resolve_tokenizer_folder(folder)
         config = HyperwordTokenizerConfig.load(folder)
         if base_tokenizer is None:
             base_tokenizer = resolve_base_tokenizer(config.base_name)

@@ -307,3 +307,46 @@ def test_gemma_round_trip_property(gemma, text):
     base, tok = gemma
     assume(gemma_round_trips(base, text))
     assert tok.decode(tok.encode(text)) == text
+
+
+def test_shipped_tokenizer_files():
+    from hyperword.tokenizer import HyperwordTokenizerConfig, shipped_tokenizers
+    from hyperword.tokenizer.shipped import SHIPPED_DIR, resolve_tokenizer_folder
+
+    assert "gemma-3-270m" in shipped_tokenizers()
+    folder = resolve_tokenizer_folder("gemma-3-270m")
+    config = HyperwordTokenizerConfig.load(folder)
+    assert (config.base_name, config.num_hyperwords) == ("gemma-3-270m", 32_000)
+    assert (folder / "hyperwords.json").stat().st_size < 3_000_000
+    assert (folder / "README.md").is_file() and folder.parent == SHIPPED_DIR
+    with pytest.raises(CorruptTokenizerError, match="shipped one: gemma-3-270m"):
+        resolve_tokenizer_folder("no-such-model")
+
+
+def test_compress_inverts_expand(trained):
+    text = CORPUS[0]
+    ids = trained.encode(text)
+    assert trained.compress(trained.expand(ids)) == ids
+    assert trained.compress([]) == []
+    with pytest.raises(ValueError, match="base ids"):
+        trained.compress([trained.base_vocab_size])
+
+
+def test_fingerprint_tracks_the_hyperwords(trained, tiny_tokenizer, tmp_path):
+    trained.save_pretrained(tmp_path)
+    loaded = HyperwordTokenizer.from_pretrained(tmp_path, base_tokenizer=tiny_tokenizer)
+    assert loaded.fingerprint == trained.fingerprint and len(trained.fingerprint) == 64
+    smaller = HyperwordTokenizer.train(CORPUS, tiny_tokenizer, num_hyperwords=5)
+    assert smaller.fingerprint != trained.fingerprint
+
+
+@pytest.mark.real_model
+def test_shipped_tokenizer_over_gemma(gemma):
+    from hyperword.tokenizer import default_tokenizer
+
+    base, _ = gemma
+    tok = default_tokenizer(base_tokenizer=base)
+    assert tok.fingerprint.startswith("803d4241a0523177")
+    text = "The Black Death was one of the most devastating pandemics in human history."
+    ids = tok.encode(text)
+    assert tok.decode(ids) == text and len(ids) < len(base_ids(base, text))

@@ -1,0 +1,136 @@
+"""`EncoderTrainingConfig`: one JSON/YAML file describes an encoder training run."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from adapters.exceptions import TrainingConfigError
+from hyperword.encoder.base import SOFT_LEVELS
+
+__all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "EncoderTrainingConfig"]
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_LEVELS = (*SOFT_LEVELS, "text")
+OBJECTIVES = ("qa", "autoencode", "continuation")
+
+
+@dataclass
+class EncoderTrainingConfig:
+    """A training run: data, mixture of levels and objectives, optimisation, checkpoints.
+
+    `text` in `levels` trains the same decoder adapter on plain passages too, so that `full`
+    through the tuned decoder is a fair comparison for the compressed levels.
+    """
+
+    output_dir: str = field(metadata={"help": "checkpoints, curve and the final encoder"})
+    squad: str | None = field(default=None, metadata={"help": "SQuAD v1.1 JSON (QA, spans)"})
+    text_corpus: str | None = field(
+        default=None, metadata={"help": "plain text (WikiText raw) for autoencode/continuation"}
+    )
+    nq: str | None = field(
+        default=None, metadata={"help": "NQ-open jsonl with gold passages (more QA items)"}
+    )
+    heldout_articles: int = field(default=4, metadata={"help": "last SQuAD articles kept out"})
+    base_model: str = "gemma-3-270m"
+    encoder: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "EncoderConfig overrides"}
+    )
+    init_from: str | None = field(default=None, metadata={"help": "encoder folder to start from"})
+    template: str = field(
+        default="qa-bare", metadata={"help": "prompt the decoder adapter is trained with"}
+    )
+    levels: dict[str, float] = field(
+        default_factory=lambda: {"scene": 0.45, "concept": 0.35, "text": 0.2}
+    )
+    objectives: dict[str, float] = field(
+        default_factory=lambda: {"qa": 0.85, "autoencode": 0.1, "continuation": 0.05}
+    )
+    max_context_tokens: int = 256
+    max_target_tokens: int = 32
+    steps: int = 500
+    batch_size: int = 4
+    lr_projector: float = 1e-3
+    lr_lora: float = 3e-4
+    warmup_steps: int = 20
+    weight_decay: float = 0.0
+    log_every: int = 10
+    save_every: int = 50
+    eval_every: int = 100
+    eval_questions: int = 40
+    seed: int = 0
+    device: str | None = None
+    precision: str = field(default="fp32", metadata={"help": "fp32, or bf16 autocast"})
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_weights("levels", self.levels, CONTEXT_LEVELS)
+        _check_weights("objectives", self.objectives, OBJECTIVES)
+        if not (self.squad or self.nq or self.text_corpus):
+            raise TrainingConfigError("give 'squad', 'nq' and/or 'text_corpus' as training data")
+        if self.objectives.get("qa", 0) > 0 and not (self.squad or self.nq):
+            raise TrainingConfigError("the 'qa' objective needs 'squad' or 'nq' data")
+        if self.precision not in ("fp32", "bf16"):
+            raise TrainingConfigError(f"precision '{self.precision}': choose fp32 or bf16")
+        for name in ("steps", "batch_size", "max_context_tokens", "max_target_tokens"):
+            if getattr(self, name) < 1:
+                raise TrainingConfigError(f"'{name}' must be positive")
+        for name in ("log_every", "save_every", "eval_every"):
+            if getattr(self, name) < 1:
+                raise TrainingConfigError(f"'{name}' must be positive")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> EncoderTrainingConfig:
+        """Read a `.json` or `.yaml`/`.yml` config; unknown keys are dropped with a warning."""
+        path = Path(path)
+        if not path.is_file():
+            raise TrainingConfigError(f"config file {path} does not exist")
+        text = path.read_text()
+        try:
+            if path.suffix in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
+        except Exception as error:  # json and yaml raise different types
+            raise TrainingConfigError(f"cannot parse {path}: {error}") from None
+        if not isinstance(data, dict):
+            raise TrainingConfigError(f"{path} must hold a mapping of settings")
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> EncoderTrainingConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            logger.warning("ignoring unknown training settings %s in %s", unknown, source)
+        if "output_dir" not in data:
+            raise TrainingConfigError(f"{source}: 'output_dir' is required")
+        try:
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError as error:
+            raise TrainingConfigError(f"{source}: {error}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def resume_key(self) -> dict[str, Any]:
+        """Settings a checkpoint must share to be resumed (steps and logging may change)."""
+        keep = {"steps", "log_every", "save_every", "eval_every", "eval_questions", "threads"}
+        keep |= {"device", "output_dir"}
+        return {k: v for k, v in self.to_dict().items() if k not in keep}
+
+
+def _check_weights(name: str, weights: dict[str, float], allowed: tuple[str, ...]) -> None:
+    if not isinstance(weights, dict) or not weights:
+        raise TrainingConfigError(f"'{name}' must map some of {allowed} to weights")
+    bad = [k for k in weights if k not in allowed]
+    if bad:
+        raise TrainingConfigError(f"'{name}' has unknown keys {bad}; choose from {allowed}")
+    if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise TrainingConfigError(f"'{name}' weights must be >= 0 with a positive sum")

@@ -1,0 +1,43 @@
+"""Plot a training run's `curve.json`: loss and held-out F1 per level against steps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from adapters.exceptions import TrainingError
+
+__all__ = ["plot_curve"]
+
+
+def plot_curve(curve_json: str | Path, out_png: str | Path) -> Path:
+    """Write a two-panel PNG (training loss; F1 per level) from a run's `curve.json`."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise TrainingError("plotting needs matplotlib: pip install matplotlib") from None
+    curve = json.loads(Path(curve_json).read_text())
+    if not curve:
+        raise TrainingError(f"{curve_json} has no points yet")
+    fig, (loss_ax, f1_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    points = [p for p in curve if "loss" in p]
+    loss_ax.plot([p["step"] for p in points], [p["loss"] for p in points], color="0.3")
+    loss_ax.set(xlabel="step", ylabel="training loss", title="loss (mean over each log window)")
+    for key in sorted({k for p in curve for k in p if k.startswith("f1_")}):
+        scored = [p for p in curve if key in p]
+        f1_ax.plot(
+            [p["step"] for p in scored],
+            [p[key] for p in scored],
+            marker="o",
+            label=key.removeprefix("f1_"),
+        )
+    f1_ax.set(xlabel="step", ylabel="F1 (held-out)", title="held-out F1 by context level")
+    if f1_ax.lines:
+        f1_ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=110)
+    plt.close(fig)
+    return Path(out_png)

@@ -1,0 +1,87 @@
+"""Held-out answer quality of an encoder during training, per context level.
+
+The scoring function is passed in (the toolkit's SQuAD F1 lives in `eval`, which library
+packages do not import); the CLI hands in `eval.metrics.f1_score`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+import torch
+
+from adapters.encoder_batches import Sample, batch_loss
+from adapters.encoder_data import QaItem
+from adapters.encoder_trainer import PromptBuilder
+from hyperword.encoder import HyperwordEncoder, answer_from_rows
+
+__all__ = ["QaEvaluator", "heldout_loss", "sample_items"]
+
+Scorer = Callable[[str, tuple[str, ...]], float]
+
+
+def sample_items(items: Sequence[QaItem], n: int, *, seed: int = 0) -> list[QaItem]:
+    """`n` questions drawn uniformly without replacement, seeded."""
+    return random.Random(seed).sample(list(items), min(n, len(items)))
+
+
+class QaEvaluator:
+    """Mean score of greedy answers with the passage at each level (`scene`, `concept`, `text`).
+
+    Args:
+        items: Held-out questions.
+        score: `score(prediction, answers) -> float` in [0, 1], e.g. SQuAD F1.
+        levels: Levels to report; `text` feeds the passage verbatim through the decoder.
+        max_context_tokens: Passages are cut to this many base tokens, as in training.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[QaItem],
+        score: Scorer,
+        *,
+        levels: Sequence[str] = ("scene", "concept", "text"),
+        max_context_tokens: int = 256,
+    ):
+        self.items = list(items)
+        self.score = score
+        self.levels = tuple(levels)
+        self.max_context_tokens = max_context_tokens
+
+    @torch.no_grad()
+    def __call__(self, encoder: HyperwordEncoder) -> dict[str, float]:
+        builder = PromptBuilder(encoder, encoder.config.template)
+        model, tokenizer = encoder.model, encoder.tokenizer
+        totals = dict.fromkeys(self.levels, 0.0)
+        for item in self.items:
+            ids = tokenizer(item.context, add_special_tokens=False).input_ids
+            ids = tuple(ids[: self.max_context_tokens])
+            for level in self.levels:
+                rows = builder.context_rows(Sample(level, "qa", ids, (), item.question))
+                answer = answer_from_rows(model, tokenizer, builder.template, item.question, rows)
+                totals[level] += self.score(answer.text, item.answers)
+        n = max(1, len(self.items))
+        return {f"f1_{level}": 100 * total / n for level, total in totals.items()}
+
+
+@torch.no_grad()
+def heldout_loss(
+    encoder: HyperwordEncoder,
+    items: Sequence[QaItem],
+    *,
+    level: str,
+    max_context_tokens: int = 256,
+) -> float:
+    """Mean teacher-forced loss of the gold answers with the passage at `level`."""
+    builder = PromptBuilder(encoder, encoder.config.template)
+    tokenizer = encoder.tokenizer
+    total = 0.0
+    for item in items:
+        context = tokenizer(item.context, add_special_tokens=False).input_ids
+        target = tokenizer(f" {item.answers[0]}\n", add_special_tokens=False).input_ids
+        sample = Sample(
+            level, "qa", tuple(context[:max_context_tokens]), tuple(target), item.question
+        )
+        total += batch_loss(encoder.model, [builder.prompt_rows(sample)], [target]).item()
+    return total / max(1, len(items))

@@ -1,0 +1,146 @@
+"""`orchestrated`: the whole pipeline as a user runs it: a store, the orchestrator, a budget.
+
+Each example's documents go into a store of their own (like `rag-text`: real LanceDB on disk
++ FAISS, chunks of 128 target-model tokens, overlap 16); `orchestrator.Orchestrator` then
+retrieves, plans a level for every candidate under the budget (the `default` policy), builds
+one `inputs_embeds` sequence with source markers, and answers. Context tokens are the
+positions the model attends over for the context: verbatim tokens, hyperword ids, soft
+tokens with their level markers, and the source markers.
+
+Levels: `text` always; `hyperword` when a hyperword tokenizer is found (`"auto"`:
+`$HYPERWORD_TOKENIZER`, else the one shipped for the model); `scene`/`concept` when the
+trained default encoder loads and reads the target model's vocabulary. The encoder brings its
+own copy of the base model (its decoder adapter is not injected into the shared model that
+other methods use). `config()` records which levels were on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eval.methods.base import Method, MethodContext, MethodResult, register_method
+from eval.tasks.base import Example
+from hyperword.generation import Generation
+
+__all__ = ["Orchestrated"]
+
+logger = logging.getLogger(__name__)
+
+
+@register_method("orchestrated")
+class Orchestrated(Method):
+    """Retrieve, plan levels under the budget, assemble, answer (`orchestrator.Orchestrator`)."""
+
+    uses_budget = True
+    chunk_tokens = 128
+    chunk_overlap = 16
+    candidates = 16
+    policy = "default"
+    encoder: Any = "auto"  # a folder, "auto" or None
+    hyperword_tokenizer: Any = "auto"  # a folder, "auto" or None
+
+    def __init__(self, context: MethodContext):
+        from orchestrator.resources import resolve_encoder, resolve_hyperword_tokenizer
+
+        super().__init__(context)
+        self._examples_seen = 0
+        self._encoder = self._usable_encoder(resolve_encoder(self.encoder))
+        self._hyperword = resolve_hyperword_tokenizer(
+            self.hyperword_tokenizer,
+            base_tokenizer=context.tokenizer,
+            base_name=str(getattr(context.model, "name_or_path", "") or ""),
+        )
+        self._levels: tuple[str, ...] = ("text",)
+
+    def _usable_encoder(self, encoder: Any) -> Any:
+        if encoder is None:
+            return None
+        if encoder.tokenizer.get_vocab() != self.ctx.tokenizer.get_vocab():
+            logger.warning(
+                "orchestrated: the default encoder reads another vocabulary; scene "
+                "and concept levels off"
+            )
+            return None
+        return encoder
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "budget": self.ctx.budget,
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_overlap": self.chunk_overlap,
+            "candidates": self.candidates,
+            "policy": self.policy,
+            "levels": list(self._levels),
+            "encoder": getattr(self._encoder, "id", None),
+            "embedder": "all-minilm-l6-v2",
+        }
+
+    def run(self, example: Example) -> MethodResult:
+        from orchestrator import AskOptions, Orchestrator
+
+        orchestrator = Orchestrator(
+            self._store(example),
+            model=self.ctx.model,
+            base_tokenizer=self.ctx.tokenizer,
+            encoder=self._encoder,
+            tokenizer=self._hyperword,
+            options=AskOptions(
+                budget=self.ctx.budget,
+                k=self.candidates,
+                policy=self.policy,
+                max_new_tokens=self.ctx.max_new_tokens,
+                template=self.ctx.template.name,
+            ),
+        )
+        self._levels = orchestrator.levels
+        answer = orchestrator.ask(example.question)
+        report = answer.report
+        generation = Generation(
+            text=answer.text,
+            prompt_tokens=report.prompt_tokens,
+            context_tokens=report.context_tokens,
+            new_tokens=report.new_tokens,
+            prefill_seconds=report.prefill_seconds,
+            total_seconds=report.generation_seconds,
+            template=report.template,
+        )
+        sources = [
+            {
+                "doc_id": s.doc_id,
+                "level": s.level,
+                "positions": s.positions,
+                "score": round(s.score, 4),
+                "cut": s.cut,
+            }
+            for s in report.sources
+        ]
+        details = {
+            "sources": sources,
+            "tokens_per_level": report.tokens_per_level,
+            "retrieved": report.retrieved,
+            "dropped": report.dropped,
+            "retrieval_seconds": report.retrieval_seconds,
+            "gold_retrieved": bool(
+                example.gold_titles and any(s["doc_id"] in example.gold_titles for s in sources)
+            ),
+        }
+        return MethodResult(generation=generation, details=details)
+
+    def _store(self, example: Example):
+        from mnemonic import ChunkingConfig, MnemonicStore
+
+        self._examples_seen += 1
+        store = MnemonicStore(
+            self.ctx.workdir / f"orchestrated-{self._examples_seen}",
+            tokenizer=self.ctx.tokenizer,
+            embedder=self.ctx.embedder,
+            chunking=ChunkingConfig(
+                chunk_tokens=self.chunk_tokens, overlap_tokens=self.chunk_overlap
+            ),
+        )
+        store.add_documents(
+            [{"doc_id": title, "text": text} for title, text in example.documents],
+            progress=False,
+        )
+        return store

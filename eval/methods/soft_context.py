@@ -1,0 +1,119 @@
+"""`scene`, `concept` and `full-adapted`: the context read through the trained encoder.
+
+- `scene` / `concept`: each document is cut into spans the encoder accepts, and each span
+  becomes `ceil(tokens / ratio)` soft tokens (8 or 64 base tokens per soft token) between the
+  level's two marker rows; the markers count as context tokens.
+- `full-adapted`: the whole context verbatim through the same decoder adapter and prompt, so
+  the gain of compression is not confused with the gain of tuning the decoder.
+
+The encoder is the shipped default, or the folder given as the method option `encoder`
+(`--method-option scene.encoder=DIR`). It wraps a private copy of the harness's model (peft
+adds its LoRA in place), loaded once per process and path and shared by the three methods.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+
+from eval.exceptions import MethodUnavailableError
+from eval.methods.base import Method, MethodContext, MethodResult, register_method
+from eval.tasks.base import Example
+from hyperword.encoder import EncoderError, HyperwordEncoder, answer_from_rows, slots_for
+from hyperword.prompts import get_template
+
+__all__ = ["ConceptContext", "FullAdapted", "SceneContext", "load_encoder_for"]
+
+_ENCODERS: dict[tuple[int, str], HyperwordEncoder] = {}
+
+
+def load_encoder_for(model, tokenizer, path: str | None = None) -> HyperwordEncoder:
+    """The encoder at `path` (default: shipped) on a copy of `model`, cached per model and path."""
+    key = (id(model), path or "")
+    if key not in _ENCODERS:
+        _ENCODERS[key] = HyperwordEncoder.from_pretrained(
+            path, model=copy.deepcopy(model), tokenizer=tokenizer
+        )
+    return _ENCODERS[key]
+
+
+class _EncoderMethod(Method):
+    level: str = ""
+
+    def __init__(self, context: MethodContext):
+        super().__init__(context)
+        self.path = self.ctx.options.get("encoder")
+        try:
+            self.encoder = load_encoder_for(self.ctx.model, self.ctx.tokenizer, self.path)
+        except EncoderError as error:
+            raise MethodUnavailableError(str(error)) from error
+
+    def config(self) -> dict[str, Any]:
+        enc = self.encoder
+        return {
+            "encoder": enc.id,
+            "encoder_version": enc.version,
+            "template": enc.config.template,
+            "path": self.path or "default",
+        }
+
+    @torch.no_grad()
+    def context_rows(self, example: Example) -> torch.Tensor:
+        raise NotImplementedError
+
+    def run(self, example: Example) -> MethodResult:
+        enc = self.encoder
+        rows = self.context_rows(example)
+        generation = answer_from_rows(
+            enc.model,
+            enc.tokenizer,
+            get_template(enc.config.template),
+            example.question,
+            rows,
+            max_new_tokens=self.ctx.max_new_tokens,
+        )
+        return MethodResult(generation=generation, details={"level": self.level or "text"})
+
+
+class _SoftMethod(_EncoderMethod):
+    @torch.no_grad()
+    def context_rows(self, example: Example) -> torch.Tensor:
+        enc = self.encoder
+        longest = enc.config.max_span_tokens
+        runs = []
+        for _, text in example.documents:
+            ids = enc.tokenizer(text, add_special_tokens=False).input_ids
+            for start in range(0, len(ids), longest):
+                span = ids[start : start + longest]
+                n_slots = slots_for(len(span), self.level)
+                soft = enc.project([enc.span_features(span)], level=self.level, n_slots=n_slots)
+                runs.append(enc.wrap(soft[0], level=self.level))
+        return torch.cat(runs)  # (context positions, d_model)
+
+
+@register_method("scene")
+class SceneContext(_SoftMethod):
+    """Each span as scene soft tokens (~8 base tokens each)."""
+
+    level = "scene"
+
+
+@register_method("concept")
+class ConceptContext(_SoftMethod):
+    """Each span as concept soft tokens (~64 base tokens each)."""
+
+    level = "concept"
+
+
+@register_method("full-adapted")
+class FullAdapted(_EncoderMethod):
+    """The whole context verbatim, read by the encoder's decoder adapter and prompt."""
+
+    @torch.no_grad()
+    def context_rows(self, example: Example) -> torch.Tensor:
+        enc = self.encoder
+        ids = enc.tokenizer(example.context, add_special_tokens=False).input_ids
+        embed = enc.model.get_input_embeddings()
+        return embed(torch.tensor(ids, device=embed.weight.device))

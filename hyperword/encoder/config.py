@@ -1,0 +1,92 @@
+"""`EncoderConfig`: what an encoder folder's `config.json` records, validated on load."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from hyperword import __version__
+from hyperword.encoder.base import LEVEL_RATIOS
+from hyperword.encoder.exceptions import CheckpointError, EncoderError
+
+__all__ = ["FEATURE_KINDS", "EncoderConfig"]
+
+logger = logging.getLogger(__name__)
+
+FEATURE_KINDS = ("hidden", "embedding")
+
+
+@dataclass
+class EncoderConfig:
+    """Architecture of a frozen-feature encoder with per-level projectors and a decoder LoRA.
+
+    A span's base tokens go through the frozen base model (adapter off); each window of about
+    `ratio` tokens is mean-pooled from the chosen features and projected into the input
+    embedding space by the level's projector.
+    """
+
+    base_model: str = field(
+        default="gemma-3-270m", metadata={"help": "alias or path of the base model"}
+    )
+    d_model: int = field(default=640, metadata={"help": "the base model's hidden size"})
+    features: tuple[str, ...] = field(
+        default=("hidden", "embedding"),
+        metadata={"help": f"pooled features fed to the projector, from {FEATURE_KINDS}"},
+    )
+    feature_layer: int = field(
+        default=12, metadata={"help": "hidden_states index used as the 'hidden' feature"}
+    )
+    projector_hidden: int = field(default=640, metadata={"help": "projector MLP width"})
+    levels: tuple[str, ...] = field(default=("scene", "concept"))
+    max_span_tokens: int = field(
+        default=512, metadata={"help": "longest span the encoder accepts, in base tokens"}
+    )
+    lora_r: int = field(default=16)
+    lora_alpha: int = field(default=32)
+    lora_targets: tuple[str, ...] = field(default=("q_proj", "k_proj", "v_proj", "o_proj"))
+    template: str = field(
+        default="qa-bare", metadata={"help": "prompt template the decoder was trained with"}
+    )
+    version: str = field(default="1", metadata={"help": "bumped when the weights change"})
+    base_fingerprint: dict = field(
+        default_factory=dict,
+        metadata={"help": "hidden size, layers and vocabulary of the base model it was built on"},
+    )
+
+    def __post_init__(self) -> None:
+        self.features = tuple(self.features)
+        self.levels = tuple(self.levels)
+        self.lora_targets = tuple(self.lora_targets)
+        bad = [f for f in self.features if f not in FEATURE_KINDS]
+        if not self.features or bad:
+            raise EncoderError(f"features {list(self.features)}: choose from {FEATURE_KINDS}")
+        unknown = [level for level in self.levels if level not in LEVEL_RATIOS]
+        if not self.levels or unknown:
+            raise EncoderError(f"levels {list(self.levels)}: choose from {tuple(LEVEL_RATIOS)}")
+        if self.max_span_tokens < 1 or self.d_model < 1 or self.lora_r < 1:
+            raise EncoderError("max_span_tokens, d_model and lora_r must be positive")
+
+    @property
+    def feature_dim(self) -> int:
+        return self.d_model * len(self.features)
+
+    def save(self, path: Path) -> None:
+        data = asdict(self) | {"hyperword_version": __version__}
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> EncoderConfig:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise CheckpointError(f"cannot read encoder config {path}: {error}") from None
+        if not isinstance(data, dict):
+            raise CheckpointError(f"encoder config {path} is not a JSON object")
+        data.pop("hyperword_version", None)
+        known = {f.name for f in fields(cls)}
+        dropped = sorted(set(data) - known)
+        if dropped:
+            logger.warning("ignoring unknown encoder config keys %s in %s", dropped, path)
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,353 @@
+"""`HyperwordEncoder`: spans -> scene/concept soft tokens, and the decoder LoRA that reads them.
+
+Architecture (chosen by measurement, see docs/encoder.md): the frozen base model reads the
+span (adapter off); each window of ~ratio tokens is mean-pooled from a middle hidden layer
+and the input embeddings, and a per-level MLP projects it to one soft token. The decoder is
+the same base model with a LoRA adapter on; learned begin/end marker rows frame each soft run.
+Everything the encoder writes fits in a few MB: projectors, markers and the adapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from hyperword.encoder.base import slots_for
+from hyperword.encoder.config import EncoderConfig
+from hyperword.encoder.exceptions import (
+    CheckpointError,
+    EncoderError,
+    ModelMismatchError,
+    SpanTooLongError,
+)
+from hyperword.encoder.features import pool_windows, token_features
+from hyperword.encoder.projector import Projector
+
+__all__ = ["DEFAULT_ENCODERS", "HyperwordEncoder", "base_fingerprint", "replace_folder"]
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "encoder.safetensors"
+ADAPTER_DIR = "adapter"
+_ENCODER_DATA = Path(__file__).parent.parent / "data" / "encoders"
+DEFAULT_ENCODERS = {"gemma-3-270m": _ENCODER_DATA / "gemma-3-270m"}
+
+
+def base_fingerprint(model) -> dict:
+    """What must match between an encoder and the base model it is loaded onto."""
+    config = model.config
+    return {
+        "hidden_size": int(config.hidden_size),
+        "num_hidden_layers": int(config.num_hidden_layers),
+        "vocab_size": int(config.vocab_size),
+    }
+
+
+class HyperwordEncoder(nn.Module):
+    """Encodes spans into soft tokens; its `model` (base + decoder LoRA) reads them.
+
+    Build a fresh one with `HyperwordEncoder(config, model, tokenizer)` (for training), or load
+    a trained one with `from_pretrained`. The base model is wrapped in place by peft: pass a
+    copy if the plain model must stay unadapted elsewhere.
+    """
+
+    id = "hyperword-encoder"
+
+    def __init__(self, config: EncoderConfig, model, tokenizer):
+        super().__init__()
+        from peft import LoraConfig, PeftModel, get_peft_model
+
+        if model.config.hidden_size != config.d_model:
+            raise ModelMismatchError(
+                f"encoder expects d_model {config.d_model}, "
+                f"the base model has {model.config.hidden_size}"
+            )
+        if not config.base_fingerprint:
+            config.base_fingerprint = base_fingerprint(model)
+        self.config = config
+        if not isinstance(model, PeftModel):
+            lora = LoraConfig(
+                r=config.lora_r,
+                lora_alpha=config.lora_alpha,
+                target_modules=list(config.lora_targets),
+                lora_dropout=0.0,
+                bias="none",
+            )
+            model = get_peft_model(model, lora)
+        self._model = model
+        self._tokenizer = tokenizer
+        embed_rms = float(model.get_input_embeddings().weight.float().pow(2).mean().sqrt())
+        embed_rms *= float(getattr(model.get_input_embeddings(), "embed_scale", 1.0))
+        device = model.get_input_embeddings().weight.device
+        self.projectors = nn.ModuleDict(
+            {
+                level: Projector(
+                    config.feature_dim, config.projector_hidden, config.d_model, embed_rms=embed_rms
+                )
+                for level in config.levels
+            }
+        ).to(device)
+        self.markers = nn.ParameterDict(
+            {
+                level: nn.Parameter(torch.randn(2, config.d_model, device=device) * embed_rms)
+                for level in config.levels
+            }
+        )
+
+    weights_digest = "untrained"
+
+    @property
+    def version(self) -> str:
+        """The config version plus a digest of the weights it was loaded from."""
+        return f"{self.config.version}-{self.weights_digest}"
+
+    @property
+    def model(self):
+        """The decoder: the base model with the LoRA adapter active."""
+        return self._model
+
+    @property
+    def tokenizer(self):
+        return self._tokenizer
+
+    @property
+    def device(self) -> torch.device:
+        return self._model.get_input_embeddings().weight.device
+
+    @contextmanager
+    def frozen_base(self):
+        """The plain base model (adapter off), for the frozen features."""
+        with self._model.disable_adapter():
+            yield self._model
+
+    def span_ids(self, span: str) -> list[int]:
+        """A span's base-token ids; raises `SpanTooLongError` past `max_span_tokens`."""
+        ids = self._tokenizer(span, add_special_tokens=False).input_ids
+        if len(ids) > self.config.max_span_tokens:
+            raise SpanTooLongError(
+                f"span has {len(ids)} tokens; the encoder accepts at most "
+                f"{self.config.max_span_tokens} (split it into chunks first)"
+            )
+        return ids
+
+    def span_features(self, span_ids: Sequence[int]) -> torch.Tensor:
+        """Frozen per-token features of one span: `(n_tokens, feature_dim)`."""
+        with self.frozen_base() as base:
+            return token_features(
+                base, span_ids, kinds=self.config.features, layer=self.config.feature_layer
+            )
+
+    def fit_feature_stats(self, spans_ids: Sequence[Sequence[int]]) -> None:
+        """Measure the per-dimension statistics every projector standardises its input with.
+
+        Call once on a sample of training spans before training a fresh encoder.
+        """
+        if not spans_ids:
+            raise EncoderError("feature statistics need at least one span")
+        features = torch.cat([self.span_features(ids) for ids in spans_ids])  # (tokens, f)
+        for projector in self.projectors.values():
+            projector.set_feature_stats(features.to(projector.gain.device))
+
+    def project(self, features: Sequence[torch.Tensor], *, level: str, n_slots: int):
+        """Pool and project per-token features: list of `(n_i, f)` -> `(n_spans, n_slots, d)`."""
+        self._check_level(level)
+        pooled = torch.stack([pool_windows(f, n_slots) for f in features])  # (n, slots, f)
+        projector = self.projectors[level]
+        return projector(pooled.to(projector.gain.device, projector.gain.dtype))
+
+    def encode(
+        self, spans: Sequence[str], *, level: str, n_slots: int | None = None
+    ) -> torch.Tensor:
+        """Soft tokens `(n_spans, n_slots, d_model)` (see `SoftTokenEncoder.encode`)."""
+        self._check_level(level)
+        if isinstance(spans, str):
+            raise EncoderError("encode takes a sequence of spans, not one string")
+        ids = [self.span_ids(span) for span in spans]
+        if not ids:
+            return torch.zeros(0, n_slots or 1, self.config.d_model)
+        if any(not i for i in ids):
+            raise EncoderError("cannot encode an empty span")
+        n_slots = n_slots or slots_for(max(len(i) for i in ids), level)
+        with torch.no_grad():
+            return self.project([self.span_features(i) for i in ids], level=level, n_slots=n_slots)
+
+    def wrap(self, soft: torch.Tensor, *, level: str) -> torch.Tensor:
+        """`(n_slots, d)` -> `(n_slots + 2, d)`: begin marker, soft tokens, end marker."""
+        self._check_level(level)
+        if soft.dim() != 2 or soft.shape[-1] != self.config.d_model:
+            raise EncoderError(
+                f"soft tokens must be (n_slots, {self.config.d_model}), got {tuple(soft.shape)}"
+            )
+        markers = self.markers[level].to(soft.dtype)
+        return torch.cat([markers[:1], soft.to(markers.device), markers[1:]])
+
+    def _check_level(self, level: str) -> None:
+        if level not in self.config.levels:
+            known = ", ".join(self.config.levels)
+            raise EncoderError(f"unknown level '{level}'; this encoder has {known}")
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        """Projectors and markers (the adapter is saved by peft)."""
+        state = {f"projectors.{k}": v for k, v in self.projectors.state_dict().items()}
+        state.update({f"markers.{k}": v for k, v in self.markers.items()})
+        return {k: v.detach().cpu().contiguous() for k, v in state.items()}
+
+    def load_trainable_state(self, state: dict[str, torch.Tensor], *, source: str) -> None:
+        expected = self.trainable_state()
+        missing = sorted(set(expected) - set(state))
+        unexpected = sorted(set(state) - set(expected))
+        if missing or unexpected:
+            raise CheckpointError(
+                f"{source}: weights do not match the config (missing {missing[:3]}, "
+                f"unexpected {unexpected[:3]})"
+            )
+        for key, value in state.items():
+            if value.shape != expected[key].shape:
+                raise CheckpointError(
+                    f"{source}: '{key}' has shape {tuple(value.shape)}, "
+                    f"expected {tuple(expected[key].shape)}"
+                )
+        prefix = "projectors."
+        projector_state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+        self.projectors.load_state_dict(projector_state)
+        with torch.no_grad():
+            for level, param in self.markers.items():
+                param.copy_(state[f"markers.{level}"].to(param.device, param.dtype))
+
+    def save_pretrained(self, path: str | Path, *, dtype: torch.dtype = torch.float16) -> Path:
+        """Write `config.json`, `encoder.safetensors` and `adapter/`; atomic (temp + rename)."""
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            self.config.save(tmp / CONFIG_FILE)
+            state = {k: v.to(dtype) for k, v in self.trainable_state().items()}
+            save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
+            from peft import get_peft_model_state_dict
+
+            adapter_state = {
+                k: v.to(dtype)
+                for k, v in get_peft_model_state_dict(
+                    self._model, save_embedding_layers=False
+                ).items()
+            }
+            self._model.save_pretrained(
+                str(tmp / ADAPTER_DIR), state_dict=adapter_state, save_embedding_layers=False
+            )
+            _make_readable(tmp)  # mkdtemp makes it private; a saved encoder is shared data
+            replace_folder(tmp, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return path
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | Path | None = None,
+        *,
+        model=None,
+        tokenizer=None,
+        device: str | None = None,
+        dtype: torch.dtype | None = None,
+        trainable: bool = False,
+    ) -> HyperwordEncoder:
+        """Load an encoder folder; `path=None` loads the trained default for `gemma-3-270m`.
+
+        Args:
+            path: An encoder folder (see `save_pretrained`).
+            model: The base model to wrap (loaded from the config's `base_model` when None).
+            tokenizer: Its tokenizer (required with `model`).
+            device: Where to load the base model when `model` is None.
+            dtype: Its dtype when loaded here.
+            trainable: Keep the adapter trainable (to resume training).
+        """
+        from peft import PeftModel
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        path = Path(path) if path is not None else _default_path()
+        if not (path / CONFIG_FILE).is_file():
+            raise CheckpointError(f"{path} is not an encoder folder (no {CONFIG_FILE})")
+        config = EncoderConfig.load(path / CONFIG_FILE)
+        for name in (WEIGHTS_FILE, f"{ADAPTER_DIR}/adapter_config.json"):
+            if not (path / name).is_file():
+                raise CheckpointError(f"encoder folder {path} is missing {name}")
+        if model is None:
+            from hyperword.models import load_base_model
+
+            model, tokenizer = load_base_model(config.base_model, device=device, dtype=dtype)
+        elif tokenizer is None:
+            raise EncoderError("pass the tokenizer together with the model")
+        found = base_fingerprint(model)
+        if config.base_fingerprint and config.base_fingerprint != found:
+            raise ModelMismatchError(
+                f"encoder {path} was trained for {config.base_model} "
+                f"{config.base_fingerprint}; this base model has {found}"
+            )
+        try:
+            state = load_file(str(path / WEIGHTS_FILE))
+        except (SafetensorError, OSError, ValueError) as error:
+            raise CheckpointError(f"cannot read {path / WEIGHTS_FILE}: {error}") from None
+        try:
+            peft_model = PeftModel.from_pretrained(
+                model, str(path / ADAPTER_DIR), is_trainable=trainable
+            )
+        except Exception as error:  # peft raises several types for a bad adapter folder
+            raise CheckpointError(f"cannot load the adapter in {path}: {error}") from None
+        encoder = cls(config, peft_model, tokenizer)
+        encoder.load_trainable_state({k: v.float() for k, v in state.items()}, source=str(path))
+        encoder.weights_digest = _digest(path / WEIGHTS_FILE, path / ADAPTER_DIR)
+        if not trainable:
+            encoder.eval()
+        return encoder
+
+
+def _digest(*paths: Path) -> str:
+    """A short digest of the weight files (names and bytes) under `paths`."""
+    digest = hashlib.sha256()
+    files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.rglob("*")))]
+    for file in files:
+        if file.is_file() and file.suffix == ".safetensors":
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _make_readable(folder: Path) -> None:
+    folder.chmod(0o755)
+    for item in folder.rglob("*"):
+        item.chmod(0o755 if item.is_dir() else 0o644)
+
+
+def _default_path() -> Path:
+    path = DEFAULT_ENCODERS["gemma-3-270m"]
+    if not (path / CONFIG_FILE).is_file():
+        raise EncoderError(
+            f"no trained default encoder at {path}; train one with `hyperword train --config`"
+        )
+    return path
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Move `new` to `target`, replacing an old folder only once the new one is complete."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,164 @@
+"""The demo pipeline: ingest the shipped sample corpus at every available level, then answer.
+
+`hyperword demo` (and `make demo`) runs it: a temporary store of the sample corpus (verbatim
+text always; hyperword ids, scene and concept vectors when a hyperword tokenizer / a trained
+encoder is available; the levels left out are named), then sample questions answered by the
+orchestrator under a budget, each with its token report beside the whole corpus's cost.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hyperword.models import DEFAULT_MODEL
+from orchestrator.answer import AnswerReport
+from orchestrator.levels import SOFT_LEVELS
+from orchestrator.measure import kv_cache_bytes
+from orchestrator.orchestrator import Orchestrator
+from orchestrator.resources import AUTO, resolve_encoder, resolve_hyperword_tokenizer
+
+__all__ = ["DemoResult", "DemoSetup", "run_demo"]
+
+
+DEFAULT_BUDGET = 128
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """The store the demo built.
+
+    Attributes:
+        documents: Documents ingested.
+        chunks: Chunks stored.
+        levels: Levels available, richest first.
+        skipped: Levels left out, with why.
+        corpus_tokens: The whole corpus in base tokens (the full-context cost).
+        full_kv_cache_bytes: Analytic KV cache of reading the whole corpus.
+        ingest_seconds: Time to chunk, embed and encode the corpus.
+    """
+
+    documents: int
+    chunks: int
+    levels: tuple[str, ...]
+    skipped: dict[str, str]
+    corpus_tokens: int
+    full_kv_cache_bytes: int
+    ingest_seconds: float
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """One answered question."""
+
+    question: str
+    answer: str
+    expected: tuple[str, ...]
+    correct: bool
+    retrieved_doc: str
+    context_tokens: int
+    corpus_tokens: int
+    seconds: float
+    report: AnswerReport | None = field(default=None, repr=False)
+
+
+def run_demo(
+    model_name: str = DEFAULT_MODEL,
+    *,
+    num_questions: int = 3,
+    budget: int = DEFAULT_BUDGET,
+    encoder: Any = AUTO,
+    hyperword_tokenizer: Any = AUTO,
+    on_setup: Callable[[DemoSetup], None] | None = None,
+    on_result: Callable[[DemoResult], None] | None = None,
+) -> list[DemoResult]:
+    """Ingest the sample corpus into a temporary store and answer the first sample questions.
+
+    Args:
+        model_name: Base model alias or folder.
+        num_questions: How many sample questions.
+        budget: Context positions per question.
+        encoder: Encoder folder, `"auto"` or None (see `Orchestrator`).
+        hyperword_tokenizer: Hyperword tokenizer folder, `"auto"` or None.
+        on_setup: Called once the store is built.
+        on_result: Called after each answer.
+    """
+    from hyperword.models import load_base_model, load_embedder
+    from hyperword.sample_data import sample_corpus_dir, sample_documents, sample_questions
+    from mnemonic import HyperwordChunkEncoder, MnemonicStore, SoftTokenChunkEncoder
+
+    model, tokenizer = load_base_model(model_name)
+    soft_encoder = resolve_encoder(encoder, model=model, tokenizer=tokenizer)
+    hyperwords = resolve_hyperword_tokenizer(
+        hyperword_tokenizer, base_tokenizer=tokenizer, base_name=model_name
+    )
+    columns: list[Any] = []  # chunk encoders: every available level is stored at ingest
+    skipped: dict[str, str] = {}
+    if hyperwords is not None:
+        columns.append(HyperwordChunkEncoder(hyperwords))
+    else:
+        skipped["hyperword"] = "no hyperword tokenizer (pass --hyperword-tokenizer DIR)"
+    if soft_encoder is not None:
+        columns.extend(SoftTokenChunkEncoder(soft_encoder, level=lv) for lv in SOFT_LEVELS)
+    else:
+        reason = "no trained encoder (train one, or pass --encoder DIR)"
+        skipped.update({"scene": reason, "concept": reason})
+    documents = sample_documents()
+    corpus_tokens = len(tokenizer("\n\n".join(documents.values())).input_ids)
+    with tempfile.TemporaryDirectory(prefix="hyperword-demo-") as folder:
+        start = time.perf_counter()
+        store = MnemonicStore(
+            Path(folder) / "store",
+            embedder=load_embedder(),
+            tokenizer=tokenizer,
+            encoders=columns,
+        )
+        with store:
+            store.ingest_paths([sample_corpus_dir()])
+            stats = store.stats()
+            orchestrator = Orchestrator(
+                store,
+                model=model,
+                base_tokenizer=tokenizer,
+                encoder=soft_encoder,
+                tokenizer=hyperwords,
+                budget=budget,
+            )
+            setup = DemoSetup(
+                documents=stats.documents,
+                chunks=stats.chunks,
+                levels=orchestrator.levels,
+                skipped=skipped,
+                corpus_tokens=corpus_tokens,
+                full_kv_cache_bytes=kv_cache_bytes(
+                    orchestrator.model.config,
+                    corpus_tokens,
+                    bytes_per_value=next(orchestrator.model.parameters()).dtype.itemsize,
+                ),
+                ingest_seconds=time.perf_counter() - start,
+            )
+            if on_setup is not None:
+                on_setup(setup)
+            results = []
+            for item in sample_questions()[:num_questions]:
+                answer = orchestrator.ask(item.question)
+                report = answer.report
+                result = DemoResult(
+                    question=item.question,
+                    answer=answer.text,
+                    expected=item.answers,
+                    correct=any(a.lower() in answer.text.lower() for a in item.answers),
+                    retrieved_doc=report.sources[0].doc_id if report.sources else "",
+                    context_tokens=report.context_tokens,
+                    corpus_tokens=corpus_tokens,
+                    seconds=report.total_seconds,
+                    report=report,
+                )
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+    return results

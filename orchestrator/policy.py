@@ -1,0 +1,233 @@
+"""Planning policies: which retrieved chunks go into the context, and at which level.
+
+A policy gets the candidates (best first, each with its cost at every available level) and
+a budget of context positions, and returns `Selection`s; `planner.check_plan` checks them.
+Register a new one with `@register_policy("name")` on a `Policy` subclass whose `Config`
+dataclass lists its options.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+from orchestrator.exceptions import OptionError, UnknownPolicyError
+from orchestrator.levels import CUTTABLE_LEVELS, LEVELS, SOFT_LEVELS
+from orchestrator.planner import Candidate, Selection
+
+__all__ = [
+    "POLICIES",
+    "DefaultPolicy",
+    "FixedLevelPolicy",
+    "Policy",
+    "create_policy",
+    "register_policy",
+]
+
+
+class Policy:
+    """Base class: subclasses set `Config` (a dataclass) and implement `plan`."""
+
+    name: ClassVar[str] = ""
+
+    @dataclass(frozen=True)
+    class Config:
+        pass
+
+    def __init__(self, config: Any = None):
+        self.config = config if config is not None else self.Config()
+
+    def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
+        """Selections for `candidates` (best first) within `budget` positions."""
+        raise NotImplementedError
+
+
+POLICIES: dict[str, type[Policy]] = {}
+
+
+def register_policy(name: str) -> Callable[[type[Policy]], type[Policy]]:
+    """Class decorator adding a policy under `name`; a name already taken raises."""
+
+    def decorator(cls: type[Policy]) -> type[Policy]:
+        if name in POLICIES:
+            raise ValueError(f"policy '{name}' is already registered")
+        cls.name = name
+        POLICIES[name] = cls
+        return cls
+
+    return decorator
+
+
+def create_policy(name: str, **options: Any) -> Policy:
+    """Build a registered policy from its options.
+
+    Raises:
+        UnknownPolicyError: No policy `name`.
+        OptionError: An option the policy does not have, or a bad value.
+    """
+    if name not in POLICIES:
+        raise UnknownPolicyError(f"unknown policy '{name}'; choose one of {sorted(POLICIES)}")
+    cls = POLICIES[name]
+    allowed = [f.name for f in fields(cls.Config)]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise OptionError(
+            f"policy '{name}' has no option(s) {', '.join(unknown)}; it takes {allowed or 'none'}"
+        )
+    _check_types(name, cls.Config, options)
+    try:
+        return cls(cls.Config(**options))
+    except (TypeError, ValueError) as error:
+        raise OptionError(f"policy '{name}': {error}") from None
+
+
+def _check_types(name: str, config: type, options: dict[str, Any]) -> None:
+    """Refuse option values of the wrong type (`"0.5"` for a float, `true` for an int)."""
+    hints = typing.get_type_hints(config)
+    for key, value in options.items():
+        allowed = typing.get_args(hints[key]) or (hints[key],)
+        ok = any(
+            (kind is type(None) and value is None)
+            or (kind is float and isinstance(value, (int, float)) and not isinstance(value, bool))
+            or (kind is int and isinstance(value, int) and not isinstance(value, bool))
+            or (kind in (str, bool) and isinstance(value, kind))
+            for kind in allowed
+        )
+        if not ok:
+            expected = " or ".join("None" if k is type(None) else k.__name__ for k in allowed)
+            raise OptionError(f"policy '{name}' option {key} must be {expected}, got {value!r}")
+
+
+def _score_filter(candidates: Sequence[Candidate], min_score: float, max_gap: float | None):
+    if not candidates:
+        return []
+    best = max(c.score for c in candidates)
+    return [
+        c
+        for c in candidates
+        if c.score >= min_score and (max_gap is None or c.score >= best - max_gap)
+    ]
+
+
+@register_policy("default")
+class DefaultPolicy(Policy):
+    """The most relevant chunks at the richest level that fits, the long tail at the cheapest.
+
+    Candidates below the relevance threshold (`min_score`, or `max_gap` below the best) are
+    dropped. The rest are taken best first. Each gets the richest available level that fits
+    in the budget, less a share held for the tail when a soft level is available; a cut of
+    a token level that keeps `cut_keep` of the chunk counts as fitting. Levels only step
+    down along the ranking (a less relevant chunk never gets a richer level than a more
+    relevant one). Once only the cheapest level is left (concept tokens when an encoder is
+    loaded), the rest go in at it while they fit, so many documents get a few positions
+    each. A candidate that fits at no level, when at least `min_fill` positions are left,
+    goes in cut to them at a token level (a prefix of its verbatim tokens or hyperword ids
+    is valid text), which fills the budget.
+    """
+
+    @dataclass(frozen=True)
+    class Config:
+        min_score: float = field(
+            default=0.2, metadata={"help": "drop candidates below this cosine similarity"}
+        )
+        max_gap: float | None = field(
+            default=None, metadata={"help": "drop candidates this far below the best score"}
+        )
+        tail_share: float = field(
+            default=0.25,
+            metadata={"help": "budget share held for the tail when a soft level is available"},
+        )
+        max_sources: int | None = field(default=None, metadata={"help": "at most this many"})
+        cut_keep: float = field(
+            default=0.9,
+            metadata={
+                "help": "cut a token-level chunk rather than step down a level when the "
+                "cut keeps at least this share of it"
+            },
+        )
+        min_fill: int = field(
+            default=16, metadata={"help": "cut a chunk into leftover space this large or more"}
+        )
+
+        def __post_init__(self) -> None:
+            if not 0 <= self.tail_share < 1:
+                raise ValueError(f"tail_share must be in [0, 1), got {self.tail_share}")
+            if self.max_gap is not None and self.max_gap < 0:
+                raise ValueError(f"max_gap must be >= 0, got {self.max_gap}")
+            if self.max_sources is not None and self.max_sources < 1:
+                raise ValueError(f"max_sources must be >= 1, got {self.max_sources}")
+            if not 0 < self.cut_keep <= 1:
+                raise ValueError(f"cut_keep must be in (0, 1], got {self.cut_keep}")
+            if self.min_fill < 1:
+                raise ValueError(f"min_fill must be >= 1, got {self.min_fill}")
+
+    def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
+        cfg = self.config
+        kept = _score_filter(candidates, cfg.min_score, cfg.max_gap)
+        levels = [lv for lv in LEVELS if any(lv in c.costs for c in kept)]  # richest first
+        if not levels:
+            return []
+        cheapest = levels[-1]
+        reserve = math.floor(cfg.tail_share * budget) if cheapest in SOFT_LEVELS else 0
+        rank, used, chosen = 0, 0, []
+        for candidate in kept:
+            if cfg.max_sources is not None and len(chosen) >= cfg.max_sources:
+                break
+            selection = None
+            while selection is None:
+                level = levels[rank]
+                room = budget - used - (0 if level == cheapest else reserve)
+                cost = candidate.costs.get(level)
+                if cost is not None and cost <= room:
+                    selection = Selection(candidate.index, level)
+                elif (
+                    cost is not None
+                    and level in CUTTABLE_LEVELS
+                    and room >= max(cfg.cut_keep * cost, cfg.min_fill)
+                ):
+                    selection = Selection(candidate.index, level, limit=room)  # nearly whole
+                elif level != cheapest:
+                    rank += 1
+                    continue
+                break
+            if selection is None:
+                selection = self._cut(candidate, budget - used)
+            if selection is not None:
+                chosen.append(selection)
+                used += selection.limit or candidate.costs[selection.level]
+        return chosen
+
+    def _cut(self, candidate: Candidate, room: int) -> Selection | None:
+        """`candidate` cut to `room` at its densest token level (a prefix of ids is valid)."""
+        if room < self.config.min_fill or room <= candidate.marker:
+            return None
+        for level in reversed(CUTTABLE_LEVELS):  # hyperword ids first: more text per position
+            if level in candidate.costs:
+                return Selection(candidate.index, level, limit=min(room, candidate.costs[level]))
+        return None
+
+
+@register_policy("fixed")
+class FixedLevelPolicy(Policy):
+    """Every candidate at one level, best first, while it fits (an ablation baseline)."""
+
+    @dataclass(frozen=True)
+    class Config:
+        level: str = field(default="text", metadata={"help": "the one level used"})
+        min_score: float = field(default=0.0, metadata={"help": "drop candidates below it"})
+
+        def __post_init__(self) -> None:
+            if self.level not in LEVELS:
+                raise ValueError(f"level must be one of {list(LEVELS)}, got {self.level!r}")
+
+    def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
+        level, used, chosen = self.config.level, 0, []
+        for candidate in _score_filter(candidates, self.config.min_score, None):
+            cost = candidate.costs.get(level)
+            if cost is not None and used + cost <= budget:
+                chosen.append(Selection(candidate.index, level))
+                used += cost
+        return chosen

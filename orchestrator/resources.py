@@ -1,0 +1,115 @@
+"""Resolving the optional parts of an orchestrator: the soft-token encoder and the hyperword
+tokenizer, given as objects, folders, `None` (level off) or `"auto"` (the default, if any)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from hyperword.exceptions import HyperwordError
+
+__all__ = ["AUTO", "TOKENIZER_ENV", "resolve_encoder", "resolve_hyperword_tokenizer"]
+
+logger = logging.getLogger(__name__)
+
+AUTO = "auto"
+TOKENIZER_ENV = "HYPERWORD_TOKENIZER"  # folder of the default hyperword tokenizer
+_ENCODER_ATTRS = ("id", "version", "model", "tokenizer", "encode", "wrap")
+_logged: set[str] = set()
+
+
+def _log_once(message: str) -> None:
+    if message not in _logged:
+        _logged.add(message)
+        logger.info(message)
+
+
+def resolve_encoder(spec: Any, *, model: Any = None, tokenizer: Any = None) -> Any:
+    """A `SoftTokenEncoder` or None.
+
+    Args:
+        spec: None (no scene/concept levels), `"auto"` (the trained default encoder when
+            there is one, else None, logged once), a folder, or an encoder object.
+        model: The base model to wrap (the encoder loads its own when None).
+        tokenizer: Its tokenizer.
+
+    Raises:
+        HyperwordError: A folder that does not hold a usable encoder.
+        TypeError: An object that lacks the protocol's attributes.
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, (str, Path)):
+        auto = str(spec) == AUTO
+        try:
+            from hyperword.encoder import HyperwordEncoder
+        except ImportError as error:
+            if not auto:
+                raise
+            _log_once(f"scene/concept levels off: the encoder is not importable ({error})")
+            return None
+        try:
+            path = None if auto else spec
+            tokenizer = tokenizer if model is not None else None
+            return HyperwordEncoder.from_pretrained(path, model=model, tokenizer=tokenizer)
+        except HyperwordError as error:
+            if not auto:
+                raise
+            _log_once(f"scene/concept levels off: no trained default encoder ({error})")
+            return None
+    missing = [name for name in _ENCODER_ATTRS if not hasattr(spec, name)]
+    if missing:
+        raise TypeError(f"{spec!r} is not a SoftTokenEncoder: it lacks {', '.join(missing)}")
+    return spec
+
+
+def resolve_hyperword_tokenizer(
+    spec: Any, *, base_tokenizer: Any = None, base_name: str | None = None
+) -> Any:
+    """A `HyperwordTokenizer` or None.
+
+    Args:
+        spec: None (no hyperword level), `"auto"` (the folder in `$HYPERWORD_TOKENIZER` when
+            set, else the tokenizer shipped for `base_name` when there is one, else None,
+            logged once), a folder written by `save_pretrained`, or a tokenizer object.
+        base_tokenizer: The model's tokenizer; a folder is loaded against it (a tokenizer
+            trained on another base raises `TokenizerMismatchError`).
+        base_name: The base model's alias, to find a shipped tokenizer for `"auto"`.
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, (str, Path)):
+        if str(spec) == AUTO:
+            return _default_hyperword_tokenizer(base_tokenizer, base_name)
+        from hyperword.tokenizer import HyperwordTokenizer
+
+        return HyperwordTokenizer.from_pretrained(spec, base_tokenizer=base_tokenizer)
+    for name in ("encode_batch", "expand", "base_vocab_size", "embed"):
+        if not hasattr(spec, name):
+            raise TypeError(f"{spec!r} is not a HyperwordTokenizer: it lacks {name}")
+    return spec
+
+
+def _default_hyperword_tokenizer(base_tokenizer: Any, base_name: str | None) -> Any:
+    from hyperword.tokenizer import HyperwordTokenizer
+
+    folder = os.environ.get(TOKENIZER_ENV)
+    if folder:
+        return HyperwordTokenizer.from_pretrained(folder, base_tokenizer=base_tokenizer)
+    try:
+        from hyperword.tokenizer import default_tokenizer
+    except ImportError:
+        default_tokenizer = None
+    if default_tokenizer is not None and base_name:
+        try:
+            return default_tokenizer(base_name, base_tokenizer=base_tokenizer)
+        except HyperwordError as error:
+            _log_once(f"hyperword level off: {error}")
+            return None
+    _log_once(
+        f"hyperword level off: no hyperword tokenizer given (set ${TOKENIZER_ENV} "
+        "or pass a folder from `hyperword tokenizer train`)"
+    )
+    return None

@@ -1,0 +1,175 @@
+"""The FastAPI app: memory (add, delete, search), ask, OpenAI-compatible chat completions.
+
+Handlers are plain `def`s, so FastAPI runs them in its thread pool; the model and the stores
+are serialized by `ServiceState`'s locks. Streaming answers are produced by a thread that
+always runs to the end (releasing the model even if the client goes away).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+
+from hyperword import __version__
+from orchestrator.orchestrator import AnswerStream
+from orchestrator.service.body_limit import BodyLimitMiddleware
+from orchestrator.service.chat import (
+    completion,
+    completion_chunk,
+    new_completion_id,
+    sse,
+    usage,
+)
+from orchestrator.service.errors import ServiceError, error_body, install_error_handlers, status_for
+from orchestrator.service.schemas import (
+    AddDocumentsRequest,
+    AskRequest,
+    ChatCompletionRequest,
+    SearchRequest,
+)
+from orchestrator.service.state import ServiceConfig, ServiceState
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+_ASK_FIELDS = ("budget", "k", "where", "policy", "policy_options", "levels")
+
+
+def _ask_options(body: Any, **extra: Any) -> dict[str, Any]:
+    """The orchestrator options a request sets (unset ones keep the service's defaults)."""
+    options = {name: getattr(body, name) for name in _ASK_FIELDS}
+    options.update(extra)
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
+    """Build the app; loads the model and opens the stores unless given a `ServiceState`."""
+    state = config if isinstance(config, ServiceState) else ServiceState(config)
+    app = FastAPI(title="Hyperword", version=__version__)
+    app.state.hyperword = state
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=state.config.max_body_bytes)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return state.health()
+
+    @app.post("/v1/memory")
+    def add_memory(body: AddDocumentsRequest) -> dict[str, Any]:
+        documents = [d.model_dump() for d in body.documents]
+        report = state.add(body.store, documents)
+        return {
+            "store": body.store or state.default_store,
+            "documents_written": report.documents_written,
+            "documents_unchanged": report.documents_unchanged,
+            "chunks_written": report.chunks_written,
+            "seconds": report.seconds,
+        }
+
+    @app.delete("/v1/memory/{doc_id:path}")
+    def delete_memory(doc_id: str, store: str | None = None) -> dict[str, Any]:
+        removed = state.delete(store, doc_id)
+        return {"store": store or state.default_store, "doc_id": doc_id, "chunks_removed": removed}
+
+    @app.post("/v1/search")
+    def search(body: SearchRequest) -> dict[str, Any]:
+        hits = state.search(body.store, body.query, k=body.k, where=body.where)
+        return {"hits": [asdict(hit) for hit in hits]}
+
+    @app.post("/v1/ask")
+    def ask(body: AskRequest) -> dict[str, Any]:
+        extra = {
+            "max_new_tokens": body.max_new_tokens,
+            "temperature": body.temperature,
+            "top_p": body.top_p,
+            "top_k": body.top_k,
+            "seed": body.seed,
+        }
+        orchestrator = state.orchestrator(body.store)
+        return orchestrator.ask(body.question, **_ask_options(body, **extra)).to_dict()
+
+    @app.post("/v1/chat/completions", response_model=None)
+    def chat_completions(body: ChatCompletionRequest) -> dict[str, Any] | StreamingResponse:
+        questions = [m.text() for m in body.messages if m.role == "user" and m.text().strip()]
+        if not questions:
+            raise ServiceError(400, "messages hold no user message with text: nothing to answer")
+        options = _ask_options(
+            body,
+            max_new_tokens=body.max_completion_tokens or body.max_tokens,
+            temperature=body.temperature,
+            top_p=body.top_p,
+            seed=body.seed,
+        )
+        orchestrator = state.orchestrator(body.store)
+        model = body.model or state.config.served_model_name
+        if not body.stream:
+            return completion(orchestrator.ask(questions[-1], **options), model=model)
+        answer_stream = orchestrator.stream(questions[-1], **options)  # bad options: 4xx here
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return StreamingResponse(
+            _chat_events(answer_stream, model=model, include_usage=include_usage),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    return app
+
+
+async def _pump(answer_stream: AnswerStream) -> AsyncIterator[tuple[str, Any]]:
+    """`("piece", text)`... then `("done", answer)` or `("error", exception)`."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def put(item: tuple[str, Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone (server shutting down)
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def produce() -> None:
+        try:
+            for piece in answer_stream:
+                put(("piece", piece))
+            put(("done", answer_stream.answer))
+        except Exception as error:
+            logger.exception("streaming an answer failed")
+            put(("error", error))
+
+    threading.Thread(target=produce, name="hyperword-stream", daemon=True).start()
+    while True:
+        kind, value = await queue.get()
+        yield kind, value
+        if kind != "piece":
+            return
+
+
+async def _chat_events(
+    answer_stream: AnswerStream, *, model: str, include_usage: bool
+) -> AsyncIterator[str]:
+    completion_id, created = new_completion_id(), int(time.time())
+
+    def chunk(**fields: Any) -> str:
+        return sse(completion_chunk(completion_id, model=model, created=created, **fields))
+
+    yield chunk(delta={"role": "assistant", "content": ""})
+    async for kind, value in _pump(answer_stream):
+        if kind == "piece":
+            yield chunk(delta={"content": value})
+        elif kind == "done":
+            report = value.report
+            yield chunk(delta={}, finish_reason=report.finish_reason, hyperword=report.to_dict())
+            if include_usage:
+                yield chunk(usage=usage(value))
+        else:
+            status = status_for(value)
+            message = str(value) if status < 500 else "internal error; see the server log"
+            yield sse(error_body(status, message))
+    yield sse("[DONE]")

@@ -1,0 +1,281 @@
+"""Encoder training on the tiny model: the loss falls, runs resume exactly, configs are checked."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from adapters.encoder_batches import Sample, batch_loss, draw_sample
+from adapters.encoder_config import EncoderTrainingConfig
+from adapters.encoder_data import read_nq_items, read_squad_items, split_articles
+from adapters.encoder_eval import QaEvaluator, heldout_loss
+from adapters.encoder_trainer import PromptBuilder, train_encoder
+from adapters.exceptions import TrainingConfigError, TrainingDataError
+from hyperword.cli import cli
+from hyperword.encoder import HyperwordEncoder
+from tests.conftest import build_tiny_model
+from tests.tiny_encoder import TINY_ENCODER_OPTIONS, build_tiny_encoder
+
+FACTS = [
+    (
+        "The Velloran Glass Bridge crosses the Quell River in the town of Brask.",
+        "Which river does the bridge cross?",
+        "the Quell River",
+    ),
+    (
+        "Zephyrine tea is brewed from the dried leaves of the kopa shrub.",
+        "What is Zephyrine tea brewed from?",
+        "kopa shrub",
+    ),
+    (
+        "The festival is held in the harbour city of Tallimar every March.",
+        "When is the festival held?",
+        "every March",
+    ),
+]
+
+
+def write_squad(path, n_articles: int = 3):
+    data = {
+        "data": [
+            {
+                "title": f"Article {a}",
+                "paragraphs": [
+                    {
+                        "context": context,
+                        "qas": [{"id": f"{a}-{i}", "question": q, "answers": [{"text": ans}]}],
+                    }
+                    for i, (context, q, ans) in enumerate(FACTS)
+                ],
+            }
+            for a in range(n_articles)
+        ]
+    }
+    with gzip.open(path, "wt") as handle:
+        json.dump(data, handle)
+    return path
+
+
+def tiny_config(tmp_path, **overrides) -> EncoderTrainingConfig:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    options = dict(
+        output_dir=str(tmp_path / "run"),
+        squad=str(write_squad(tmp_path / "squad.json.gz")),
+        heldout_articles=1,
+        base_model="tiny-llama",
+        encoder=TINY_ENCODER_OPTIONS,
+        steps=4,
+        batch_size=2,
+        save_every=2,
+        log_every=1,
+        max_context_tokens=48,
+        max_target_tokens=8,
+        threads=1,
+    )
+    options.update(overrides)
+    return EncoderTrainingConfig(**options)
+
+
+def test_one_training_step_lowers_the_loss(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer)
+    encoder.train()
+    contexts = PromptBuilder(encoder, "qa-bare")
+    ids = tiny_tokenizer(FACTS[0][0], add_special_tokens=False).input_ids
+    target = tiny_tokenizer(" the Quell River\n", add_special_tokens=False).input_ids
+    sample = Sample("scene", "qa", tuple(ids), tuple(target), FACTS[0][1])
+    params = [p for p in encoder.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=1e-2)
+
+    def loss() -> torch.Tensor:
+        return batch_loss(encoder.model, [contexts.prompt_rows(sample)], [list(target)])
+
+    before = loss()
+    before.backward()
+    optimizer.step()
+    after = loss()
+    assert after.item() < before.item()
+    lora_grads = [p.grad for n, p in encoder.model.named_parameters() if "lora_" in n]
+    assert lora_grads and all(g is not None for g in lora_grads)
+    assert encoder.projectors["scene"].gain.grad is not None
+
+
+def test_batch_loss_ignores_left_padding(tiny_tokenizer):
+    model = build_tiny_model(len(tiny_tokenizer))
+    embed = model.get_input_embeddings()
+    short, long = embed(torch.tensor([1, 5, 6])), embed(torch.tensor([1, 7, 8, 9, 10, 11]))
+    alone = batch_loss(model, [short], [[12, 13]])
+    together = batch_loss(model, [short, long], [[12, 13], [12, 13]])
+    with_long = batch_loss(model, [long], [[12, 13]])
+    torch.testing.assert_close(together, (alone + with_long) / 2, atol=1e-4, rtol=1e-4)
+
+
+def test_samples_for_each_objective(tmp_path, tiny_tokenizer):
+    items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[0])
+    rng = random.Random(0)
+    for objective in ("qa", "autoencode", "continuation"):
+        sample = draw_sample(
+            rng,
+            level="scene",
+            objective=objective,
+            qa_items=items,
+            spans=[],
+            tokenizer=tiny_tokenizer,
+            max_context_tokens=12,
+            max_target_tokens=5,
+        )
+        assert 0 < len(sample.context_ids) <= 12 and 0 < len(sample.target_ids) <= 5
+        assert (sample.question is not None) == (objective == "qa")
+
+
+def test_training_writes_checkpoint_curve_and_encoder(tmp_path, tiny_tokenizer):
+    config = tiny_config(tmp_path)
+    model = build_tiny_model(len(tiny_tokenizer))
+    result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+    out = tmp_path / "run"
+    assert {p.name for p in out.iterdir()} >= {"checkpoint", "curve.json", "encoder"}
+    assert [p["step"] for p in result.curve] == [1, 2, 3, 4]
+    assert all(p["loss"] > 0 for p in result.curve)
+    loaded = HyperwordEncoder.from_pretrained(
+        result.encoder_dir, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert loaded.encode([FACTS[0][0]], level="concept").shape == (1, 1, 32)
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_tokenizer):
+    whole = train_encoder(
+        tiny_config(tmp_path / "a"),
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    # The same run stopped after its step-2 checkpoint, then started again.
+    first = tiny_config(tmp_path / "b", steps=2)
+    train_encoder(
+        first, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer, progress=False
+    )
+    resumed = train_encoder(
+        tiny_config(tmp_path / "b"),
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    assert resumed.resumed_from == 2
+    assert [p["loss"] for p in resumed.curve] == pytest.approx(
+        [p["loss"] for p in whole.curve], rel=1e-4
+    )
+    a = (tmp_path / "a" / "run" / "encoder" / "encoder.safetensors").read_bytes()
+    b = (tmp_path / "b" / "run" / "encoder" / "encoder.safetensors").read_bytes()
+    assert a == b
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path, tiny_tokenizer):
+    train_encoder(
+        tiny_config(tmp_path, steps=2),
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    with pytest.raises(TrainingConfigError, match="lr_lora"):
+        train_encoder(
+            tiny_config(tmp_path, lr_lora=1.0),
+            model=build_tiny_model(len(tiny_tokenizer)),
+            tokenizer=tiny_tokenizer,
+            progress=False,
+        )
+
+
+def test_evaluator_reports_each_level(tmp_path, tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer)
+    items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[1])
+    scores = QaEvaluator(items, lambda p, a: float(bool(p)), max_context_tokens=32)(encoder)
+    assert set(scores) == {"f1_scene", "f1_concept", "f1_text"}
+    assert all(0 <= v <= 100 for v in scores.values())
+
+
+def test_config_errors(tmp_path, caplog):
+    with pytest.raises(TrainingConfigError, match="unknown keys"):
+        EncoderTrainingConfig(output_dir="x", squad="s", levels={"paragraph": 1.0})
+    with pytest.raises(TrainingConfigError, match="needs 'squad' or 'nq'"):
+        EncoderTrainingConfig(output_dir="x", text_corpus="t.txt")
+    with pytest.raises(TrainingConfigError, match="output_dir"):
+        EncoderTrainingConfig.from_dict({"squad": "s"})
+    path = tmp_path / "c.yaml"
+    path.write_text("output_dir: out\nsquad: s.json\nsteps: 7\nfuture: 1\n")
+    assert EncoderTrainingConfig.from_file(path).steps == 7
+    assert "future" in caplog.text
+    path.write_text("output_dir: [unclosed\n")
+    with pytest.raises(TrainingConfigError, match="cannot parse"):
+        EncoderTrainingConfig.from_file(path)
+
+
+def test_bad_training_data(tmp_path):
+    with pytest.raises(TrainingDataError, match="does not exist"):
+        split_articles(tmp_path / "none.json", 1)
+    (tmp_path / "bad.json").write_text('{"rows": []}')
+    with pytest.raises(TrainingDataError, match="not SQuAD"):
+        split_articles(tmp_path / "bad.json", 1)
+    squad = write_squad(tmp_path / "s.json.gz", n_articles=2)
+    with pytest.raises(TrainingDataError, match="cannot hold out 2 of 2"):
+        split_articles(squad, 2)
+
+
+def test_train_cli_on_a_local_model_folder(tmp_path, tiny_tokenizer):
+    folder = tmp_path / "tiny"
+    build_tiny_model(len(tiny_tokenizer)).save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    config = tiny_config(
+        tmp_path, base_model=str(folder), steps=2, eval_questions=2, eval_every=2
+    ).to_dict()
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps(config))
+    result = CliRunner().invoke(cli, ["train", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "trained 2 steps" in result.output
+    curve = json.loads((tmp_path / "run" / "curve.json").read_text())
+    assert "f1_scene" in curve[-1]
+    assert (tmp_path / "run" / "curve.png").stat().st_size > 0
+    missing = CliRunner().invoke(cli, ["train", "--config", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_nq_items(tmp_path):
+    path = tmp_path / "nq.jsonl"
+    rows = [
+        {"question": "q1", "answers": ["a"], "ctxs": [{"title": "T", "text": "passage"}]},
+        {"question": "q2", "answers": [], "ctxs": [{"title": "T", "text": "passage"}]},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    items = read_nq_items(path)
+    assert [(i.question, i.context, i.answers) for i in items] == [("q1", "passage", ("a",))]
+    path.write_text("not json\n")
+    with pytest.raises(TrainingDataError, match="line 1"):
+        read_nq_items(path)
+
+
+def test_heldout_loss_falls_when_training_on_the_same_questions(tmp_path, tiny_tokenizer):
+    config = tiny_config(
+        tmp_path,
+        heldout_articles=1,
+        steps=6,
+        levels={"scene": 1.0},
+        objectives={"qa": 1.0},
+        lr_projector=1e-2,
+        lr_lora=1e-2,
+    )
+    items = read_squad_items(split_articles(config.squad, 1)[0])
+    before = heldout_loss(build_tiny_encoder(tiny_tokenizer), items, level="scene")
+    result = train_encoder(
+        config,
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    trained = HyperwordEncoder.from_pretrained(
+        result.encoder_dir, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert heldout_loss(trained, items, level="scene") < before

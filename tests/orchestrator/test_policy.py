@@ -1,0 +1,171 @@
+"""Planning policies on hand-made candidates (no model, no store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator import (
+    Candidate,
+    OptionError,
+    Policy,
+    PolicyError,
+    Selection,
+    UnknownPolicyError,
+    check_plan,
+    create_policy,
+    register_policy,
+)
+
+MARKER = 4
+
+
+def candidate(index, score, *, text=130, hyperword=100, scene=None, concept=None):
+    costs = {"text": text + MARKER, "hyperword": hyperword + MARKER}
+    if scene is not None:
+        costs["scene"] = scene + MARKER
+    if concept is not None:
+        costs["concept"] = concept + MARKER
+    return Candidate(index=index, doc_id=f"d{index}", score=score, costs=costs, marker=MARKER)
+
+
+def soft_candidates(n=10):
+    return [candidate(i, 0.9 - 0.05 * i, scene=18, concept=4) for i in range(n)]
+
+
+def plan(candidates, budget, **options):
+    policy = create_policy("default", **options)
+    selections = policy.plan(candidates, budget=budget)
+    return check_plan(selections, candidates, budget=budget, policy="default")
+
+
+def test_most_relevant_richest_long_tail_cheapest():
+    result = plan(soft_candidates(), 256, max_gap=None)
+    levels = [s.level for s in result.selections]
+    assert levels[0] == "text"  # the best chunk verbatim
+    assert levels[-1] == "concept"  # the tail as concept tokens
+    assert len(levels) >= 8  # many documents fit
+    assert result.positions <= 256
+    order = ["text", "hyperword", "scene", "concept"]
+    ranks = [order.index(level) for level in levels]
+    assert ranks == sorted(ranks)  # richness never rises down the ranking
+
+
+def test_small_budget_still_holds_several_sources():
+    result = plan(soft_candidates(), 64, max_gap=None)
+    assert result.positions <= 64
+    assert len(result.selections) >= 3
+    assert {s.level for s in result.selections} <= {"scene", "concept"}
+
+
+def test_threshold_drops_irrelevant_candidates():
+    candidates = [candidate(0, 0.8), candidate(1, 0.05), candidate(2, 0.5)]
+    result = plan(candidates, 1000, min_score=0.1, max_gap=None)
+    assert [s.index for s in result.selections] == [0, 2]
+    assert result.dropped == (1,)
+    result = plan(candidates, 1000, min_score=0.0, max_gap=0.2)
+    assert [s.index for s in result.selections] == [0]
+    result = plan(candidates, 1000)  # defaults: min_score 0.2, no max_gap
+    assert [s.index for s in result.selections] == [0, 2]
+
+
+def test_without_soft_levels_the_best_chunk_goes_in_cut():
+    candidates = [candidate(i, 0.9 - 0.1 * i) for i in range(4)]
+    result = plan(candidates, 64)  # nothing fits whole: the best goes in cut
+    assert len(result.selections) == 1
+    only = result.selections[0]
+    assert only.index == 0 and only.level == "hyperword" and only.limit == 64
+    assert result.positions == 64
+
+
+def test_the_next_chunk_fills_the_leftover_space_cut():
+    candidates = [candidate(i, 0.9 - 0.1 * i) for i in range(4)]
+    result = plan(candidates, 200)
+    assert [s.index for s in result.selections] == [0, 1]
+    assert result.selections[1].limit is not None
+    assert result.positions <= 200
+
+
+def test_text_only_is_greedy_by_score():
+    candidates = [
+        Candidate(index=i, doc_id="d", score=1 - i / 10, costs={"text": c}, marker=2)
+        for i, c in enumerate([50, 80, 40, 30])
+    ]
+    result = plan(candidates, 130, min_fill=100)
+    assert [s.index for s in result.selections] == [0, 1]
+    assert all(s.level == "text" and s.limit is None for s in result.selections)
+
+
+def test_no_candidates_no_plan():
+    assert plan([], 128).selections == ()
+
+
+def test_fixed_policy_uses_one_level():
+    policy = create_policy("fixed", level="concept")
+    selections = policy.plan(soft_candidates(5), budget=20)
+    assert [s.level for s in selections] == ["concept", "concept"]
+
+
+def test_bad_options_and_names_raise():
+    with pytest.raises(UnknownPolicyError, match="unknown policy 'nope'"):
+        create_policy("nope")
+    with pytest.raises(OptionError, match="no option"):
+        create_policy("default", colour="red")
+    with pytest.raises(OptionError, match="tail_share"):
+        create_policy("default", tail_share=1.5)
+    with pytest.raises(OptionError, match="level"):
+        create_policy("fixed", level="paragraph")
+    with pytest.raises(OptionError, match="min_score must be float, got 'high'"):
+        create_policy("default", min_score="high")
+    with pytest.raises(OptionError, match="max_sources must be int or None"):
+        create_policy("default", max_sources=True)
+    assert create_policy("default", min_score=0, max_gap=None).config.min_score == 0
+
+
+def test_check_plan_refuses_bad_plans():
+    candidates = soft_candidates(3)
+    with pytest.raises(PolicyError, match="over budget"):
+        check_plan([Selection(0, "text")], candidates, budget=10, policy="p")
+    with pytest.raises(PolicyError, match="twice"):
+        check_plan([Selection(0, "concept")] * 2, candidates, budget=100, policy="p")
+    with pytest.raises(PolicyError, match="level"):
+        only_text = [Candidate(index=0, doc_id="d", score=1, costs={"text": 5})]
+        check_plan([Selection(0, "scene")], only_text, budget=100, policy="p")
+    with pytest.raises(PolicyError, match="cut a 'scene'"):
+        check_plan([Selection(0, "scene", limit=5)], candidates, budget=100, policy="p")
+    with pytest.raises(PolicyError, match="above its marker"):
+        check_plan([Selection(0, "text", limit=MARKER)], candidates, budget=100, policy="p")
+
+
+def test_register_policy_refuses_duplicates():
+    @register_policy("test-first-only")
+    class FirstOnly(Policy):
+        def plan(self, candidates, *, budget):
+            return [Selection(candidates[0].index, "concept")] if candidates else []
+
+    assert create_policy("test-first-only").plan(soft_candidates(2), budget=50)[0].index == 0
+    with pytest.raises(ValueError, match="already registered"):
+        register_policy("test-first-only")(FirstOnly)
+
+
+def test_a_chunk_too_big_for_the_budget_goes_in_cut_before_less_relevant_ones():
+    candidates = [
+        Candidate(index=0, doc_id="best", score=0.9, costs={"text": 133}, marker=4),
+        Candidate(index=1, doc_id="short", score=0.5, costs={"text": 30}, marker=4),
+    ]
+    result = plan(candidates, 128)
+    assert result.selections == (Selection(0, "text", limit=128),)
+
+
+def test_a_nearly_fitting_chunk_is_cut_rather_than_stepped_down():
+    candidates = [candidate(0, 0.9, text=130, hyperword=100)]  # text costs 134
+    result = plan(candidates, 128)  # 128 / 134 >= cut_keep 0.9: verbatim, cut
+    assert result.selections == (Selection(0, "text", limit=128),)
+    result = plan(candidates, 110)  # 110 / 134 < 0.9: hyperword ids, whole
+    assert result.selections == (Selection(0, "hyperword"),)
+
+
+def test_no_tail_reserve_without_a_soft_level():
+    candidates = [candidate(0, 0.9, text=100)]  # 104 of 110: fits only without a reserve
+    assert plan(candidates, 110).selections == (Selection(0, "text"),)
+    with_soft = [candidate(0, 0.9, text=100, hyperword=60, scene=14, concept=3)]
+    assert plan(with_soft, 110).selections[0].level == "hyperword"  # text 104 > 110 - 27
