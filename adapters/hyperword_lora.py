@@ -327,6 +327,8 @@ def save_hyperword_adapter(
         "hyperword_version": __version__,
     }
     (folder / ADAPTER_CONFIG).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    for item in folder.rglob("*"):  # safetensors writes owner-only files; others must read them
+        item.chmod(0o755 if item.is_dir() else 0o644)
     return folder
 
 

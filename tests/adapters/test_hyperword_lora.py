@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 import pytest
 import torch
 
 from adapters.exceptions import TrainingConfigError
 from adapters.hyperword_lora import (
+    ADAPTER_CONFIG,
     HyperwordLoraConfig,
     Window,
     continuation_nll,
     load_hyperword_adapter,
     make_windows,
+    resolve_adapter_folder,
     save_hyperword_adapter,
     train_hyperword_lora,
     window_embeds,
@@ -122,8 +127,34 @@ def test_qa_windows_rebuild_the_plain_prompt(tiny_tokenizer, hyper, tiny_model):
 
 
 def test_resolve_adapter_folder(tmp_path):
-    from adapters.hyperword_lora import resolve_adapter_folder
-
     assert resolve_adapter_folder(tmp_path) == tmp_path
     with pytest.raises(TrainingConfigError, match="none shipped for 'tiny-llama'"):
         resolve_adapter_folder("tiny-llama")
+
+
+def test_shipped_adapter_is_found_by_default():
+    folder = resolve_adapter_folder("default")
+    assert folder == resolve_adapter_folder("gemma-3-270m")
+    record = json.loads((folder / ADAPTER_CONFIG).read_text())
+    assert record["kind"] == "hyperword-lora" and record["tokenizer_base"] == "gemma-3-270m"
+    assert (folder / "TRAINING.md").is_file()
+
+
+@pytest.mark.real_model
+def test_shipped_adapter_loads_onto_gemma(real_model):
+    from hyperword.tokenizer import default_tokenizer
+
+    gemma, base = real_model
+    tokenizer = default_tokenizer(base_tokenizer=base)
+    record = json.loads((resolve_adapter_folder("default") / ADAPTER_CONFIG).read_text())
+    assert record["tokenizer_fingerprint"] == tokenizer.fingerprint  # trained on the shipped one
+    model = copy.deepcopy(gemma)
+    before = model.model.layers[0].self_attn.q_proj.weight.clone()
+    adapted, composer = load_hyperword_adapter(model, "default", tokenizer=tokenizer)
+    assert composer is None  # the shipped adapter uses the mean composer
+    assert not torch.equal(adapted.model.layers[0].self_attn.q_proj.weight, before)
+    text = "The Black Death was one of the most devastating pandemics in human history."
+    embeds = tokenizer.embed(tokenizer.encode(text), adapted)
+    with torch.no_grad():
+        logits = adapted(inputs_embeds=embeds).logits
+    assert torch.isfinite(logits).all()
