@@ -72,13 +72,21 @@ def heldout_loss(
     *,
     level: str,
     max_context_tokens: int = 256,
+    contexts: Sequence[str] | None = None,
 ) -> float:
-    """Mean teacher-forced loss of the gold answers with the passage at `level`."""
+    """Mean teacher-forced loss of the gold answers with the passage at `level`.
+
+    `contexts` replaces each item's passage (e.g. another question's, to measure how much the
+    right passage helps: a probe of what the soft tokens carry).
+    """
     builder = PromptBuilder(encoder, encoder.config.template)
     tokenizer = encoder.tokenizer
+    contexts = [item.context for item in items] if contexts is None else list(contexts)
+    if len(contexts) != len(items):
+        raise ValueError(f"{len(contexts)} contexts for {len(items)} items")
     total = 0.0
-    for item in items:
-        context = tokenizer(item.context, add_special_tokens=False).input_ids
+    for item, passage in zip(items, contexts, strict=True):
+        context = tokenizer(passage, add_special_tokens=False).input_ids
         target = tokenizer(f" {item.answers[0]}\n", add_special_tokens=False).input_ids
         sample = Sample(
             level, "qa", tuple(context[:max_context_tokens]), tuple(target), item.question

@@ -39,6 +39,13 @@ class EncoderConfig:
         default=12, metadata={"help": "hidden_states index used as the 'hidden' feature"}
     )
     projector_hidden: int = field(default=640, metadata={"help": "projector MLP width"})
+    residual: bool = field(
+        default=True,
+        metadata={
+            "help": "soft token = the window's mean input embedding + the projector's output, "
+            "so the decoder reads something from step 0 (needs 'embedding' in features)"
+        },
+    )
     levels: tuple[str, ...] = field(default=("scene", "concept"))
     max_span_tokens: int = field(
         default=512, metadata={"help": "longest span the encoder accepts, in base tokens"}
@@ -65,6 +72,8 @@ class EncoderConfig:
         unknown = [level for level in self.levels if level not in LEVEL_RATIOS]
         if not self.levels or unknown:
             raise EncoderError(f"levels {list(self.levels)}: choose from {tuple(LEVEL_RATIOS)}")
+        if self.residual and "embedding" not in self.features:
+            raise EncoderError("residual soft tokens need 'embedding' in features")
         if self.max_span_tokens < 1 or self.d_model < 1 or self.lora_r < 1:
             raise EncoderError("max_span_tokens, d_model and lora_r must be positive")
 
@@ -85,6 +94,7 @@ class EncoderConfig:
         if not isinstance(data, dict):
             raise CheckpointError(f"encoder config {path} is not a JSON object")
         data.pop("hyperword_version", None)
+        data.setdefault("residual", False)  # folders written before the option were built without
         known = {f.name for f in fields(cls)}
         dropped = sorted(set(data) - known)
         if dropped:

@@ -91,7 +91,11 @@ class HyperwordEncoder(nn.Module):
         self.projectors = nn.ModuleDict(
             {
                 level: Projector(
-                    config.feature_dim, config.projector_hidden, config.d_model, embed_rms=embed_rms
+                    config.feature_dim,
+                    config.projector_hidden,
+                    config.d_model,
+                    embed_rms=embed_rms,
+                    residual=config.residual,
                 )
                 for level in config.levels
             }

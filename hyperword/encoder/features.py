@@ -19,6 +19,8 @@ def token_features(
 
     The span is read after a BOS token (the model's hidden states are unusual without one);
     the BOS position is dropped. `model` must be the plain base model (adapter disabled).
+    Columns: the hidden state first, then the embedding rows (a residual projector reads the
+    last `d` columns as the window's mean input embedding).
 
     Args:
         model: A causal LM with `get_input_embeddings()`.

@@ -48,11 +48,28 @@ def test_batch_with_a_fixed_slot_count(encoder):
     assert not torch.allclose(soft[0], soft[1])
 
 
-def test_soft_tokens_sit_at_the_embedding_scale(encoder):
+def test_soft_tokens_sit_at_the_embedding_scale(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, residual=False)
     soft = encoder.encode([SPAN], level="scene")
     rows = encoder.model.get_input_embeddings().weight
     ratio = soft.pow(2).mean().sqrt() / rows.pow(2).mean().sqrt()
     assert 0.5 < float(ratio) < 2.0
+
+
+def test_residual_soft_tokens_start_near_the_windows_mean_embedding(encoder, tiny_tokenizer):
+    ids = tiny_tokenizer(SPAN, add_special_tokens=False).input_ids
+    soft = encoder.encode([SPAN], level="scene")[0]
+    with torch.no_grad():
+        rows = encoder.model.get_input_embeddings()(torch.tensor(ids))
+    mean = pool_windows(rows.float(), soft.shape[0])
+    cosine = torch.nn.functional.cosine_similarity(soft, mean, dim=-1)
+    assert encoder.config.residual and float(cosine.min()) > 0.9
+
+
+def test_residual_needs_the_embedding_feature():
+    with pytest.raises(EncoderError, match="residual"):
+        EncoderConfig(features=("hidden",))
+    assert EncoderConfig(features=("hidden",), residual=False).feature_dim == 640
 
 
 def test_wrap_adds_the_level_markers(encoder):

@@ -9,6 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from adapters.encoder_data import QaItem
+from adapters.encoder_eval import heldout_loss
 from hyperword.encoder import EncoderConfig, HyperwordEncoder
 
 PASSAGES = [
@@ -24,7 +26,8 @@ PASSAGES = [
 @pytest.mark.real_model
 def test_soft_tokens_of_different_passages_differ(real_model):
     model, tokenizer = real_model
-    encoder = HyperwordEncoder(EncoderConfig(), copy.deepcopy(model), tokenizer)
+    # The projector alone (no residual mean embedding), which is what standardisation guards.
+    encoder = HyperwordEncoder(EncoderConfig(residual=False), copy.deepcopy(model), tokenizer)
     ids = [tokenizer(p, add_special_tokens=False).input_ids for p in PASSAGES]
     encoder.fit_feature_stats(ids)
     first, second = (encoder.encode([p], level="scene")[0] for p in PASSAGES[:2])
@@ -35,3 +38,21 @@ def test_soft_tokens_of_different_passages_differ(real_model):
     assert float(cosine) < 0.9
     within = F.normalize(first, dim=-1) @ F.normalize(first, dim=-1).T
     assert float(within[~torch.eye(len(first), dtype=torch.bool)].mean()) < 0.9
+
+
+@pytest.mark.real_model
+def test_shipped_encoder_carries_the_passage(real_model):
+    """The default encoder loads, and its scene tokens of the right passage make the gold
+    answer likelier than another passage's do (invented facts: no model knows them)."""
+    model, tokenizer = real_model
+    encoder = HyperwordEncoder.from_pretrained(model=copy.deepcopy(model), tokenizer=tokenizer)
+    assert encoder.config.residual and encoder.config.template == "qa-bare"
+    items = [
+        QaItem(PASSAGES[0], "Who designed the Velloran Glass Bridge?", ("Marisol Dutrane",)),
+        QaItem(PASSAGES[1], "Which shrub is Zephyrine tea brewed from?", ("the kopa shrub",)),
+        QaItem(PASSAGES[2], "When was the Marrowfen telescope built?", ("1887",)),
+    ]
+    swapped = PASSAGES[1:] + PASSAGES[:1]
+    right = heldout_loss(encoder, items, level="scene")
+    wrong = heldout_loss(encoder, items, level="scene", contexts=swapped)
+    assert right < wrong - 0.2, (right, wrong)
