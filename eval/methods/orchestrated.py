@@ -12,6 +12,10 @@ Levels: `text` always; `hyperword` when a hyperword tokenizer is found (`"auto"`
 trained default encoder loads and reads the target model's vocabulary. The encoder brings its
 own copy of the base model (its decoder adapter is not injected into the shared model that
 other methods use). `config()` records which levels were on.
+
+Options (`--method-option orchestrated.KEY=VALUE`): `encoder` and `hyperword_tokenizer`, each
+a folder, `auto` (the default) or `none`. With the encoder on, answers come from its tuned
+decoder; `encoder=none` is the control that answers with the plain model.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from eval.exceptions import EvalError
 from eval.methods.base import Method, MethodContext, MethodResult, register_method
 from eval.tasks.base import Example
 from hyperword.generation import Generation
@@ -44,10 +49,16 @@ class Orchestrated(Method):
         from orchestrator.resources import resolve_encoder, resolve_hyperword_tokenizer
 
         super().__init__(context)
+        options = dict(context.options)
+        unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer"})
+        if unknown:
+            raise EvalError(f"unknown orchestrated options: {', '.join(unknown)}")
+        encoder = _spec(options.get("encoder", self.encoder))
+        hyperword_tokenizer = _spec(options.get("hyperword_tokenizer", self.hyperword_tokenizer))
         self._examples_seen = 0
-        self._encoder = self._usable_encoder(resolve_encoder(self.encoder))
+        self._encoder = self._usable_encoder(resolve_encoder(encoder))
         self._hyperword = resolve_hyperword_tokenizer(
-            self.hyperword_tokenizer,
+            hyperword_tokenizer,
             base_tokenizer=context.tokenizer,
             base_name=str(getattr(context.model, "name_or_path", "") or ""),
         )
@@ -144,3 +155,8 @@ class Orchestrated(Method):
             progress=False,
         )
         return store
+
+
+def _spec(value: Any) -> Any:
+    """A resource option: `none` (any case) or None turns the level off; anything else as is."""
+    return None if value is None or str(value).lower() == "none" else value

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from eval.exceptions import EvalError
 from eval.methods.orchestrated import Orchestrated
 from eval.runner import EvalConfig, run_eval
 from tests.conftest import build_tiny_model
@@ -136,3 +137,31 @@ def test_orchestrated_defaults_to_text_without_encoder_or_tokenizer(
     for record in result.records:
         assert record.context_tokens <= 64
         assert {s["level"] for s in record.details["sources"]} == {"text"}
+
+
+def test_orchestrated_options_turn_levels_off_and_refuse_unknown_keys(
+    all_levels, tiny_tokenizer, tmp_path
+):
+    data = str(write_hotpot(tmp_path / "hotpot.json"))
+    options = {"orchestrated": {"encoder": "none", "hyperword_tokenizer": "None"}}
+    config = EvalConfig(
+        task="hotpotqa",
+        data=data,
+        methods=("orchestrated",),
+        budget=48,
+        limit=1,
+        max_new_tokens=2,
+        method_options=options,
+    )
+    result = run_eval(config, model=all_levels, tokenizer=tiny_tokenizer, progress=False)
+    assert result.summaries[0].config["levels"] == ["text"]
+    bad = EvalConfig(
+        task="hotpotqa",
+        data=data,
+        methods=("orchestrated",),
+        budget=48,
+        limit=1,
+        method_options={"orchestrated": {"encodr": "none"}},
+    )
+    with pytest.raises(EvalError, match="unknown orchestrated options: encodr"):
+        run_eval(bad, model=all_levels, tokenizer=tiny_tokenizer, progress=False)
