@@ -25,6 +25,7 @@ from typing import Any
 
 from eval.exceptions import EvalError
 from eval.methods.base import Method, MethodContext, MethodResult, register_method
+from eval.methods.example_store import example_store
 from eval.tasks.base import Example
 from hyperword.generation import Generation
 
@@ -139,22 +140,15 @@ class Orchestrated(Method):
         return MethodResult(generation=generation, details=details)
 
     def _store(self, example: Example):
-        from mnemonic import ChunkingConfig, MnemonicStore
-
         self._examples_seen += 1
-        store = MnemonicStore(
-            self.ctx.workdir / f"orchestrated-{self._examples_seen}",
-            tokenizer=self.ctx.tokenizer,
-            embedder=self.ctx.embedder,
-            chunking=ChunkingConfig(
-                chunk_tokens=self.chunk_tokens, overlap_tokens=self.chunk_overlap
-            ),
+        folder = self.ctx.workdir / f"orchestrated-{self._examples_seen}"
+        return example_store(
+            self.ctx,
+            example,
+            folder,
+            chunk_tokens=self.chunk_tokens,
+            overlap_tokens=self.chunk_overlap,
         )
-        store.add_documents(
-            [{"doc_id": title, "text": text} for title, text in example.documents],
-            progress=False,
-        )
-        return store
 
 
 def _spec(value: Any) -> Any:

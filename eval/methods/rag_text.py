@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from eval.methods.base import MethodContext, TextContextMethod, register_method
+from eval.methods.example_store import example_store
 from eval.tasks.base import Example
 
 __all__ = ["RagText"]
@@ -53,20 +54,13 @@ class RagText(TextContextMethod):
         return "\n\n".join(h.text for h in chosen), details
 
     def _retrieve(self, example: Example):
-        from mnemonic import ChunkingConfig, MnemonicStore
-
         self._examples_seen += 1
-        path = self.ctx.workdir / f"rag-text-{self._examples_seen}"
-        store = MnemonicStore(
-            path,
-            tokenizer=self.ctx.tokenizer,
-            embedder=self.ctx.embedder,
-            chunking=ChunkingConfig(
-                chunk_tokens=self.chunk_tokens, overlap_tokens=self.chunk_overlap
-            ),
-        )
-        store.add_documents(
-            [{"doc_id": title, "text": text} for title, text in example.documents],
-            progress=False,
+        folder = self.ctx.workdir / f"rag-text-{self._examples_seen}"
+        store = example_store(
+            self.ctx,
+            example,
+            folder,
+            chunk_tokens=self.chunk_tokens,
+            overlap_tokens=self.chunk_overlap,
         )
         return store.search(example.question, k=self.candidates)
