@@ -10,7 +10,13 @@ from typing import Any
 
 from hyperword.exceptions import HyperwordError
 
-__all__ = ["AUTO", "TOKENIZER_ENV", "resolve_encoder", "resolve_hyperword_tokenizer"]
+__all__ = [
+    "AUTO",
+    "TOKENIZER_ENV",
+    "optional_part",
+    "resolve_encoder",
+    "resolve_hyperword_tokenizer",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +24,11 @@ AUTO = "auto"
 TOKENIZER_ENV = "HYPERWORD_TOKENIZER"  # folder of the default hyperword tokenizer
 _ENCODER_ATTRS = ("id", "version", "model", "tokenizer", "encode", "wrap")
 _logged: set[str] = set()
+
+
+def optional_part(value: Any) -> Any:
+    """`"none"` (any case) -> None, the level off; `auto`, folders and objects pass through."""
+    return None if isinstance(value, str) and value.lower() == "none" else value
 
 
 def _log_once(message: str) -> None:

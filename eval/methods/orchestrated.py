@@ -47,15 +47,21 @@ class Orchestrated(Method):
     hyperword_tokenizer: Any = "auto"  # a folder, "auto" or None
 
     def __init__(self, context: MethodContext):
-        from orchestrator.resources import resolve_encoder, resolve_hyperword_tokenizer
+        from orchestrator.resources import (
+            optional_part,
+            resolve_encoder,
+            resolve_hyperword_tokenizer,
+        )
 
         super().__init__(context)
         options = dict(context.options)
         unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer"})
         if unknown:
             raise EvalError(f"unknown orchestrated options: {', '.join(unknown)}")
-        encoder = _spec(options.get("encoder", self.encoder))
-        hyperword_tokenizer = _spec(options.get("hyperword_tokenizer", self.hyperword_tokenizer))
+        encoder = optional_part(options.get("encoder", self.encoder))
+        hyperword_tokenizer = optional_part(
+            options.get("hyperword_tokenizer", self.hyperword_tokenizer)
+        )
         self._examples_seen = 0
         self._encoder = self._usable_encoder(resolve_encoder(encoder))
         self._hyperword = resolve_hyperword_tokenizer(
@@ -149,8 +155,3 @@ class Orchestrated(Method):
             chunk_tokens=self.chunk_tokens,
             overlap_tokens=self.chunk_overlap,
         )
-
-
-def _spec(value: Any) -> Any:
-    """A resource option: `none` (any case) or None turns the level off; anything else as is."""
-    return None if value is None or str(value).lower() == "none" else value

@@ -9,12 +9,7 @@ import click
 
 from hyperword.models import DEFAULT_MODEL
 
-__all__ = ["ask_command", "optional_part"]
-
-
-def optional_part(value: str) -> str | None:
-    """`none` -> None (level off); `auto` and folders pass through."""
-    return None if value.lower() == "none" else value
+__all__ = ["ask_command"]
 
 
 @click.command("ask")
@@ -74,6 +69,7 @@ def ask_command(
 ) -> None:
     """Answer QUESTION from the store at --store, reporting the tokens it cost."""
     from orchestrator import Orchestrator
+    from orchestrator.resources import optional_part
 
     orchestrator = Orchestrator(
         store_dir,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from hyperword.cli.ask_command import optional_part
 from hyperword.models import DEFAULT_MODEL
 
 __all__ = ["demo_command"]
@@ -48,6 +47,7 @@ def demo_command(
 ) -> None:
     """Ingest the sample corpus (invented facts) at every available level, then answer."""
     from orchestrator.demo import run_demo
+    from orchestrator.resources import optional_part
 
     click.echo(f"Loading {model_name} and the embedder...", err=True)
     results = run_demo(

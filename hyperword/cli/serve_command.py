@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from hyperword.cli.ask_command import optional_part
 from hyperword.models import DEFAULT_MODEL
 
 __all__ = ["serve_command"]
@@ -73,6 +72,7 @@ def serve_command(
     device: str | None,
 ) -> None:
     """Serve memory, search, ask and OpenAI-compatible chat completions over HTTP."""
+    from orchestrator.resources import optional_part
     from orchestrator.service import ServiceConfig, serve
 
     config = ServiceConfig(
