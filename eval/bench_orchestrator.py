@@ -124,8 +124,16 @@ class Cell:
 
     @property
     def digest(self) -> str:
-        """Identifies the cell's settings: a finished cell is reused only when it matches."""
-        text = json.dumps(asdict(self.config), sort_keys=True)
+        """Identifies the cell's settings: a finished cell is reused only when it matches.
+
+        A method whose behaviour changed sets a `revision` (`Method.revision`); it is part of
+        the settings, so cells measured before the change are run again.
+        """
+        settings = asdict(self.config)
+        revision = get_method(self.method).revision
+        if revision is not None:
+            settings["method_revision"] = revision
+        text = json.dumps(settings, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "AnswerReport", "SourceReport"]
+__all__ = ["Answer", "AnswerReport", "SourceReport", "cut_label"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,12 @@ class SourceReport:
         level: `text`, `hyperword`, `scene` or `concept`.
         positions: Context positions it took, its marker included.
         text_tokens: Base tokens of its text in full.
-        cut: Whether only a prefix of it went in.
+        cut: Whether only part of it went in: a prefix, or (`excerpt`) its sentences
+            nearest the question.
+        excerpt: Whether the cut kept the sentences nearest the question (verbatim sources
+            with `focus` on) rather than a prefix.
+        hop: The retrieval round that found it (2: looked up from a first-round source's
+            bridge sentence, `hops=2`).
     """
 
     n: int
@@ -33,6 +38,8 @@ class SourceReport:
     positions: int
     text_tokens: int
     cut: bool = False
+    excerpt: bool = False
+    hop: int = 1
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ class Answer:
         levels = ", ".join(f"{k} {v}" for k, v in r.tokens_per_level.items() if v) or "none"
         ratio = f"{r.compression_ratio:.1f}x" if r.context_tokens else "-"
         sources = "; ".join(
-            f"[{s.n}] {s.doc_id} #{s.chunk_index} {s.level}{' (cut)' if s.cut else ''} "
+            f"[{s.n}] {s.doc_id} #{s.chunk_index} {s.level}{cut_label(s)} "
             f"{s.positions} tok, score {s.score:.2f}"
             for s in r.sources
         )
@@ -125,3 +132,9 @@ class Answer:
                 f"KV cache {r.kv_cache_bytes / 2**10:.0f} KiB",
             ]
         )
+
+
+def cut_label(source: SourceReport) -> str:
+    """`" (excerpt)"`, `" (cut)"` or `""`, plus `" hop 2"` for a second-round source."""
+    label = " (excerpt)" if source.excerpt else " (cut)" if source.cut else ""
+    return label + (f" hop {source.hop}" if source.hop > 1 else "")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from orchestrator.focus import Focus
 from orchestrator.levels import LEVELS, SOFT_LEVELS
 
 __all__ = ["Materials", "Source", "embed_text"]
@@ -161,18 +162,22 @@ class Materials:
             else:
                 source.slots[level] = slots_for(max(len(source.base_ids), 1), level)
 
-    def rows(self, source: Source, level: str, *, keep: int | None = None) -> torch.Tensor:
+    def rows(
+        self, source: Source, level: str, *, keep: int | None = None, focus: Focus | None = None
+    ) -> torch.Tensor:
         """Embedding rows of `source` at `level`: `(cost, d_model)`.
 
         Args:
             source: A prepared source.
             level: One of its costed levels.
-            keep: For token levels, keep only the first `keep` tokens.
+            keep: For token levels, keep at most `keep` tokens: a prefix, or for `text` with
+                `focus`, the sentences nearest the question (`focus.excerpt`).
+            focus: Builds question-focused excerpts of cut `text` sources.
         """
         if level == "text":
-            return embed_ids(self.model, source.base_ids[:keep])
+            return embed_ids(self.model, self.text_ids(source, keep=keep, focus=focus))
         if level == "hyperword":
-            ids = (source.hyperword_ids or [])[:keep]
+            ids = (source.hyperword_ids or [])[:keep]  # hyperword ids: a prefix
             return self.hyperword_tokenizer.embed(ids, self.model)[0]  # (n, d)
         if level in source.soft:
             soft = torch.from_numpy(source.soft[level].astype(np.float32))  # (n_slots, d)
@@ -181,3 +186,13 @@ class Materials:
             soft = soft[0]  # (n_slots, d)
         wrapped = self.encoder.wrap(soft, level=level)  # (n_slots + 2, d)
         return wrapped
+
+    def text_ids(
+        self, source: Source, *, keep: int | None = None, focus: Focus | None = None
+    ) -> list[int]:
+        """`source`'s verbatim tokens, cut to `keep`: an excerpt with `focus`, else a prefix."""
+        if keep is None or keep >= len(source.base_ids):
+            return source.base_ids
+        if focus is not None:
+            return focus.excerpt(self.tokenizer, source.hit.text, keep)
+        return source.base_ids[:keep]

@@ -32,6 +32,14 @@ class AskOptions:
     policy_options: Mapping[str, Any] = field(
         default_factory=dict, metadata={"help": "options of the policy's Config"}
     )
+    focus: bool = field(
+        default=True,
+        metadata={"help": "a cut verbatim source keeps its sentences nearest the question"},
+    )
+    hops: int = field(
+        default=2,
+        metadata={"help": "retrieval rounds: 2 also looks up the best hit's bridge sentence"},
+    )
     levels: tuple[str, ...] | None = field(
         default=None, metadata={"help": "levels allowed (default: every available one)"}
     )
@@ -47,6 +55,9 @@ class AskOptions:
         _int("budget", self.budget, low=1, high=1_000_000)
         _int("k", self.k, low=1, high=1000)
         _int("max_new_tokens", self.max_new_tokens, low=1, high=4096)
+        _int("hops", self.hops, low=1, high=2)
+        if not isinstance(self.focus, bool):
+            raise OptionError(f"focus must be true or false, got {self.focus!r}")
         if self.where is not None and not isinstance(self.where, str):
             raise OptionError(f"where must be a string, got {self.where!r}")
         if not isinstance(self.policy, str):

@@ -1,7 +1,9 @@
 """`Orchestrator`: a question, a store, a budget; out comes an answer and what it cost.
 
-retrieve (store.search) -> cost every candidate at every available level (materials)
--> plan levels under the budget (policy) -> one inputs_embeds sequence (assembly)
+retrieve (retrieval.py; a second round from a bridge sentence with hops=2)
+-> cost every candidate at every available level (materials)
+-> plan levels under the budget (policy) -> one inputs_embeds sequence (assembly; a cut
+verbatim source keeps its sentences nearest the question, focus.py)
 -> generate (greedy or sampled, streamed) -> Answer + AnswerReport
 """
 
@@ -22,6 +24,7 @@ from hyperword.prompts import PromptTemplate, get_template, template_for_model
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError
+from orchestrator.focus import Focus
 from orchestrator.levels import SOFT_LEVELS
 from orchestrator.materials import Materials, Source, embed_text
 from orchestrator.measure import PeakMemory, kv_cache_bytes
@@ -29,6 +32,7 @@ from orchestrator.options import AskOptions
 from orchestrator.planner import Candidate, Plan, check_plan
 from orchestrator.policy import create_policy
 from orchestrator.resources import resolve_encoder, resolve_hyperword_tokenizer
+from orchestrator.retrieval import Found, retrieve
 
 __all__ = ["AnswerStream", "Orchestrator"]
 
@@ -198,11 +202,11 @@ class Orchestrator:
         except ValueError as error:
             raise OptionError(str(error)) from None
         with self.store_lock:
-            hits = self.store.search(question, k=opts.k, where=opts.where)
-            stored = self._stored(hits, levels)
+            found = retrieve(self.store, question, k=opts.k, where=opts.where, hops=opts.hops)
+            stored = self._stored([f.hit for f in found], levels)
         answer_stream = AnswerStream(question, iter(()))
         answer_stream._steps = self._run(
-            answer_stream, question, opts, levels, policy, template, hits, stored, start
+            answer_stream, question, opts, levels, policy, template, found, stored, start
         )
         return answer_stream
 
@@ -243,10 +247,12 @@ class Orchestrator:
         levels: tuple[str, ...],
         policy: Any,
         template: PromptTemplate,
-        hits: list,
+        found: list[Found],
         stored: dict,
         start: float,
     ) -> Iterator[str]:
+        hits = [f.hit for f in found]
+        focus = Focus(question, self._embed) if opts.focus else None
         with self.lock:
             sources = self.materials.prepare(hits, levels=levels, stored=stored)
             marker = max(
@@ -268,7 +274,7 @@ class Orchestrator:
             retrieval_seconds = time.perf_counter() - start
             with PeakMemory(_device(self.model)) as peak:
                 with torch.no_grad():
-                    pieces, reports = self._pieces(plan, sources, marker)
+                    pieces, reports = self._pieces(plan, sources, marker, found, focus)
                     context = "" if pieces else None
                     parts = template.render(question=question, context=context)
                     assembled = assemble(self.model, self.base_tokenizer, parts, pieces)
@@ -319,15 +325,26 @@ class Orchestrator:
             answer_text = tokens.text.split("\n")[0] if opts.stop_at_newline else tokens.text
             holder.answer = Answer(question=question, text=answer_text.strip(), report=report)
 
+    def _embed(self, texts: list[str]) -> Any:
+        """The store's retrieval vectors (for focused excerpts), under the store's lock."""
+        with self.store_lock:
+            return self.store.embed(texts)
+
     def _pieces(
-        self, plan: Plan, sources: list[Source], marker_budget: int
+        self,
+        plan: Plan,
+        sources: list[Source],
+        marker_budget: int,
+        found: list[Found],
+        focus: Focus | None,
     ) -> tuple[list[Piece], list[SourceReport]]:
         pieces, reports = [], []
         for n, selection in enumerate(plan.selections, start=1):
             source = sources[selection.index]
             keep = None if selection.limit is None else selection.limit - marker_budget
+            cut = keep is not None and keep < source.cost(selection.level)
             marker = embed_text(self.model, self.base_tokenizer, self.markers.text(n))  # (m, d)
-            content = self.materials.rows(source, selection.level, keep=keep)  # (c, d)
+            content = self.materials.rows(source, selection.level, keep=keep, focus=focus)
             pieces.append(Piece(level=selection.level, marker=marker, content=content))
             hit = source.hit
             reports.append(
@@ -340,7 +357,9 @@ class Orchestrator:
                     level=selection.level,
                     positions=int(marker.shape[0] + content.shape[0]),
                     text_tokens=len(source.base_ids),
-                    cut=keep is not None and keep < source.cost(selection.level),
+                    cut=cut,
+                    excerpt=cut and focus is not None and selection.level == "text",
+                    hop=found[selection.index].hop,
                 )
             )
         return pieces, reports

@@ -121,7 +121,10 @@ class DefaultPolicy(Policy):
     in the budget, less a share held for the tail when a soft level is available; a cut of
     a token level that keeps `cut_keep` of the chunk counts as fitting. Levels only step
     down along the ranking (a less relevant chunk never gets a richer level than a more
-    relevant one). Once only the cheapest level is left (concept tokens when an encoder is
+    relevant one). The most relevant candidate stays verbatim whenever `excerpt_min` of its
+    tokens fit: it is cut to the room left (the orchestrator then keeps its sentences
+    nearest the question, `AskOptions.focus`) rather than stepped down to a compressed
+    level. Once only the cheapest level is left (concept tokens when an encoder is
     loaded), the rest go in at it while they fit, so many documents get a few positions
     each. A candidate that fits at no level, when at least `min_fill` positions are left,
     goes in cut to them at a token level (a prefix of its verbatim tokens or hyperword ids
@@ -151,6 +154,13 @@ class DefaultPolicy(Policy):
         min_fill: int = field(
             default=16, metadata={"help": "cut a chunk into leftover space this large or more"}
         )
+        excerpt_min: int | None = field(
+            default=32,
+            metadata={
+                "help": "keep the most relevant chunk verbatim, cut to an excerpt, when this "
+                "many of its tokens fit (None: step it down a level instead)"
+            },
+        )
 
         def __post_init__(self) -> None:
             if not 0 <= self.tail_share < 1:
@@ -163,6 +173,8 @@ class DefaultPolicy(Policy):
                 raise ValueError(f"cut_keep must be in (0, 1], got {self.cut_keep}")
             if self.min_fill < 1:
                 raise ValueError(f"min_fill must be >= 1, got {self.min_fill}")
+            if self.excerpt_min is not None and self.excerpt_min < 1:
+                raise ValueError(f"excerpt_min must be >= 1 or None, got {self.excerpt_min}")
 
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
         cfg = self.config
@@ -189,6 +201,12 @@ class DefaultPolicy(Policy):
                     and room >= max(cfg.cut_keep * cost, cfg.min_fill)
                 ):
                     selection = Selection(candidate.index, level, limit=room)  # nearly whole
+                elif (
+                    cost is not None
+                    and level == "text"
+                    and self._excerpt_fits(chosen, candidate, room)
+                ):
+                    selection = Selection(candidate.index, level, limit=room)  # an excerpt
                 elif level != cheapest:
                     rank += 1
                     continue
@@ -199,6 +217,11 @@ class DefaultPolicy(Policy):
                 chosen.append(selection)
                 used += selection.limit or candidate.costs[selection.level]
         return chosen
+
+    def _excerpt_fits(self, chosen: list, candidate: Candidate, room: int) -> bool:
+        """Whether `candidate`, the first one taken, keeps `excerpt_min` tokens in `room`."""
+        minimum = self.config.excerpt_min
+        return not chosen and minimum is not None and room - candidate.marker >= minimum
 
     def _cut(self, candidate: Candidate, room: int) -> Selection | None:
         """`candidate` cut to `room` at its densest token level (a prefix of ids is valid)."""

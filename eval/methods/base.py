@@ -73,6 +73,9 @@ class Method:
 
     name: ClassVar[str] = ""
     uses_budget: ClassVar[bool] = False
+    # bump when the method answers differently for the same settings: benchmarks that
+    # reuse finished results by their settings then run it again (None: never bumped)
+    revision: ClassVar[str | None] = None
 
     def __init__(self, context: MethodContext):
         self.ctx = context

@@ -15,7 +15,9 @@ other methods use). `config()` records which levels were on.
 
 Options (`--method-option orchestrated.KEY=VALUE`): `encoder` and `hyperword_tokenizer`, each
 a folder, `auto` (the default) or `none`. With the encoder on, answers come from its tuned
-decoder; `encoder=none` is the control that answers with the plain model.
+decoder; `encoder=none` is the control that answers with the plain model. `hops` (1 or 2) and
+`focus` (true/false) are the `AskOptions` of the same names; `excerpt_min` is the default
+policy's (an integer, or `none` to step the best chunk down a level instead).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from hyperword.generation import Generation
 
 __all__ = ["Orchestrated"]
 
+ASK_OPTIONS = ("hops", "focus", "excerpt_min")
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,6 +43,7 @@ class Orchestrated(Method):
     """Retrieve, plan levels under the budget, assemble, answer (`orchestrator.Orchestrator`)."""
 
     uses_budget = True
+    revision = "2"  # 2: excerpts of the best chunk, bridge retrieval (hops=2), 2026-11-23
     chunk_tokens = 128
     chunk_overlap = 16
     candidates = 16
@@ -55,9 +60,10 @@ class Orchestrated(Method):
 
         super().__init__(context)
         options = dict(context.options)
-        unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer"})
+        unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer", *ASK_OPTIONS})
         if unknown:
             raise EvalError(f"unknown orchestrated options: {', '.join(unknown)}")
+        self._ask = self._ask_options(options)
         encoder = optional_part(options.get("encoder", self.encoder))
         hyperword_tokenizer = optional_part(
             options.get("hyperword_tokenizer", self.hyperword_tokenizer)
@@ -70,6 +76,22 @@ class Orchestrated(Method):
             base_name=str(getattr(context.model, "name_or_path", "") or ""),
         )
         self._levels: tuple[str, ...] = ("text",)
+
+    def _ask_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """`AskOptions` fields (`hops`, `focus`) and policy options from the method options."""
+        from orchestrator import AskOptions, OptionError, create_policy
+
+        ask = {key: options[key] for key in ("hops", "focus") if key in options}
+        policy = {}
+        if "excerpt_min" in options:
+            value = options["excerpt_min"]
+            policy["excerpt_min"] = None if str(value).lower() == "none" else value
+        try:
+            AskOptions(**ask)
+            create_policy(self.policy, **policy)
+        except OptionError as error:
+            raise EvalError(f"orchestrated: {error}") from None
+        return {**ask, "policy_options": policy}
 
     def _usable_encoder(self, encoder: Any) -> Any:
         if encoder is None:
@@ -92,6 +114,8 @@ class Orchestrated(Method):
             "levels": list(self._levels),
             "encoder": getattr(self._encoder, "id", None),
             "embedder": "all-minilm-l6-v2",
+            **{k: v for k, v in self._ask.items() if k != "policy_options"},
+            **self._ask["policy_options"],
         }
 
     def run(self, example: Example) -> MethodResult:
@@ -109,6 +133,7 @@ class Orchestrated(Method):
                 policy=self.policy,
                 max_new_tokens=self.ctx.max_new_tokens,
                 template=self.ctx.template.name,
+                **self._ask,
             ),
         )
         self._levels = orchestrator.levels
@@ -130,6 +155,8 @@ class Orchestrated(Method):
                 "positions": s.positions,
                 "score": round(s.score, 4),
                 "cut": s.cut,
+                "excerpt": s.excerpt,
+                "hop": s.hop,
             }
             for s in report.sources
         ]

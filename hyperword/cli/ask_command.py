@@ -47,6 +47,19 @@ __all__ = ["ask_command"]
     type=click.Choice(["text", "hyperword", "scene", "concept"]),
     help="Allow only these levels (repeatable; default: every available one).",
 )
+@click.option(
+    "--hops",
+    type=click.IntRange(1, 2),
+    default=2,
+    show_default=True,
+    help="Retrieval rounds; 2 also looks up what the best hit's bridge sentence names.",
+)
+@click.option(
+    "--focus/--no-focus",
+    default=True,
+    show_default=True,
+    help="A cut verbatim source keeps its sentences nearest the question (else a prefix).",
+)
 @click.option("--max-new-tokens", type=click.IntRange(1, 4096), default=32, show_default=True)
 @click.option("--temperature", type=click.FloatRange(0, 100), default=0.0, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Sampling seed.")
@@ -62,6 +75,8 @@ def ask_command(
     k: int,
     policy: str,
     levels: tuple[str, ...],
+    hops: int,
+    focus: bool,
     max_new_tokens: int,
     temperature: float,
     seed: int | None,
@@ -79,7 +94,13 @@ def ask_command(
         budget=budget,
         policy=policy,
     )
-    options = {"k": k, "max_new_tokens": max_new_tokens, "temperature": temperature}
+    options = {
+        "k": k,
+        "hops": hops,
+        "focus": focus,
+        "max_new_tokens": max_new_tokens,
+        "temperature": temperature,
+    }
     options.update({"seed": seed} if seed is not None else {})
     options.update({"levels": levels} if levels else {})
     answer_stream = orchestrator.stream(question, **options)

@@ -78,6 +78,8 @@ def _print_setup(setup) -> None:
 
 
 def _print_result(result) -> None:
+    from orchestrator.answer import cut_label
+
     mark = "correct" if result.correct else f"expected: {' / '.join(result.expected)}"
     report = result.report
     click.echo(f"\nQ: {result.question}")
@@ -90,8 +92,7 @@ def _print_result(result) -> None:
         f"{report.kv_cache_bytes / 2**20:.1f} MiB"
     )
     sources = ", ".join(
-        f"[{s.n}] {s.doc_id} {s.level}{' (cut)' if s.cut else ''} {s.positions}"
-        for s in report.sources
+        f"[{s.n}] {s.doc_id} {s.level}{cut_label(s)} {s.positions}" for s in report.sources
     )
     click.echo(f"   sources: {sources or 'none'}")
     click.echo(

@@ -42,7 +42,7 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
-_ASK_FIELDS = ("budget", "k", "where", "policy", "policy_options", "levels")
+_ASK_FIELDS = ("budget", "k", "where", "policy", "policy_options", "levels", "hops", "focus")
 
 
 def _ask_options(body: Any, **extra: Any) -> dict[str, Any]:

@@ -52,6 +52,8 @@ class _AskOptions(_Strict):
     policy: str | None = Field(default=None, max_length=100)
     policy_options: dict[str, Any] | None = None
     levels: list[LevelName] | None = Field(default=None, min_length=1)
+    hops: int | None = Field(default=None, ge=1, le=2)
+    focus: bool | None = None
 
 
 class AskRequest(_AskOptions):

@@ -95,6 +95,15 @@ def test_plan_runs_unbudgeted_methods_once_and_shares_the_sample(tmp_path):
     assert len({c.digest for c in cells}) == len(cells)
 
 
+def test_a_method_revision_reruns_only_that_methods_cells(tmp_path, monkeypatch):
+    config = _config(tmp_path)
+    before = {(c.task, c.method, c.budget): c.digest for c in plan_cells(config, None)}
+    monkeypatch.setattr(Orchestrated, "revision", "test-bump")
+    after = {(c.task, c.method, c.budget): c.digest for c in plan_cells(config, None)}
+    changed = {key[1] for key in before if before[key] != after[key]}
+    assert changed == {"orchestrated"}
+
+
 def test_config_errors_are_clear(tmp_path):
     with pytest.raises(EvalError, match="unknown method 'nope'"):
         _config(tmp_path, methods=("full", "nope"))

@@ -31,6 +31,11 @@ def test_ask_prints_answer_and_report(folder_store, model_folder, tmp_path):
     assert data["report"]["context_tokens"] <= 256
     assert data["report"]["sources"][0]["doc_id"] == "festival"
 
+    result = run("ask", "Who designed the bridge?", *common, "--hops", "1", "--no-focus", "--json")
+    assert result.exit_code == 0, result.output
+    sources = json.loads(result.stdout)["report"]["sources"]
+    assert sources[0]["hop"] == 1 and not any(s["excerpt"] for s in sources)
+
     result = run("ask", "Where?", *common, "--stream", "--max-new-tokens", "2")
     assert result.exit_code == 0 and result.stdout.startswith("A: ")
 

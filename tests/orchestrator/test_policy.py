@@ -54,7 +54,21 @@ def test_small_budget_still_holds_several_sources():
     result = plan(soft_candidates(), 64, max_gap=None)
     assert result.positions <= 64
     assert len(result.selections) >= 3
-    assert {s.level for s in result.selections} <= {"scene", "concept"}
+    first, *rest = result.selections
+    assert first.level == "text" and first.limit == 64 - 16  # an excerpt, the tail held back
+    assert {s.level for s in rest} == {"concept"}
+    stepped_down = plan(soft_candidates(), 64, max_gap=None, excerpt_min=None)
+    assert len(stepped_down.selections) >= 3
+    assert {s.level for s in stepped_down.selections} <= {"scene", "concept"}
+
+
+def test_an_excerpt_needs_excerpt_min_tokens():
+    candidates = soft_candidates()
+    room = 64 - 16 - MARKER  # tokens the best chunk would keep at budget 64
+    assert plan(candidates, 64, excerpt_min=room).selections[0].level == "text"
+    assert plan(candidates, 64, excerpt_min=room + 1).selections[0].level == "scene"
+    with pytest.raises(OptionError, match="excerpt_min"):
+        create_policy("default", excerpt_min=0)
 
 
 def test_threshold_drops_irrelevant_candidates():
@@ -70,7 +84,9 @@ def test_threshold_drops_irrelevant_candidates():
 
 def test_without_soft_levels_the_best_chunk_goes_in_cut():
     candidates = [candidate(i, 0.9 - 0.1 * i) for i in range(4)]
-    result = plan(candidates, 64)  # nothing fits whole: the best goes in cut
+    result = plan(candidates, 64)  # nothing fits whole: the best goes in as an excerpt
+    assert result.selections == (Selection(0, "text", limit=64),)
+    result = plan(candidates, 64, excerpt_min=None)  # or cut at its densest token level
     assert len(result.selections) == 1
     only = result.selections[0]
     assert only.index == 0 and only.level == "hyperword" and only.limit == 64
@@ -160,7 +176,9 @@ def test_a_nearly_fitting_chunk_is_cut_rather_than_stepped_down():
     candidates = [candidate(0, 0.9, text=130, hyperword=100)]  # text costs 134
     result = plan(candidates, 128)  # 128 / 134 >= cut_keep 0.9: verbatim, cut
     assert result.selections == (Selection(0, "text", limit=128),)
-    result = plan(candidates, 110)  # 110 / 134 < 0.9: hyperword ids, whole
+    result = plan(candidates, 110)  # 110 / 134 < 0.9, but the best chunk: an excerpt
+    assert result.selections == (Selection(0, "text", limit=110),)
+    result = plan(candidates, 110, excerpt_min=None)  # else hyperword ids, whole
     assert result.selections == (Selection(0, "hyperword"),)
 
 
@@ -168,4 +186,6 @@ def test_no_tail_reserve_without_a_soft_level():
     candidates = [candidate(0, 0.9, text=100)]  # 104 of 110: fits only without a reserve
     assert plan(candidates, 110).selections == (Selection(0, "text"),)
     with_soft = [candidate(0, 0.9, text=100, hyperword=60, scene=14, concept=3)]
-    assert plan(with_soft, 110).selections[0].level == "hyperword"  # text 104 > 110 - 27
+    options = {"excerpt_min": None}
+    assert plan(with_soft, 110, **options).selections[0].level == "hyperword"  # 104 > 110 - 27
+    assert plan(with_soft, 110).selections[0] == Selection(0, "text", limit=110 - 27)

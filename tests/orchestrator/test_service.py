@@ -179,6 +179,21 @@ def test_ask_returns_answer_and_report(client):
         assert report[key] > 0, key
 
 
+def test_ask_takes_hops_and_focus(client):
+    body = {"question": "Who designed the Velloran Glass Bridge?", "max_new_tokens": 2}
+    everything = {"min_score": -1.0}  # keep every candidate, whatever its score
+    response = client.post(
+        "/v1/ask", json={**body, "budget": 512, "k": 4, "hops": 2, "policy_options": everything}
+    )
+    assert response.status_code == 200, response.text
+    hops = [s["hop"] for s in response.json()["report"]["sources"]]
+    assert hops[0] == 1 and 2 in hops  # the second round added sources
+    response = client.post("/v1/ask", json={**body, "budget": 24, "focus": False})
+    assert response.status_code == 200, response.text
+    first = response.json()["report"]["sources"][0]
+    assert first["cut"] and not first["excerpt"]
+
+
 def test_twenty_concurrent_asks(server):
     questions = [
         "Who designed the Velloran Glass Bridge?",
@@ -285,6 +300,8 @@ BAD_REQUESTS = [
     post("/v1/ask", {"question": "Q?", "policy_options": {"min_score": "x"}}, 400, "min_score"),
     post("/v1/ask", {"question": "Q?", "levels": ["scene"]}, 400, "unavailable"),
     post("/v1/ask", {"question": "Q?", "levels": ["paragraph"]}, 422, "levels"),
+    post("/v1/ask", {"question": "Q?", "hops": 3}, 422, "hops"),
+    post("/v1/ask", {"question": "Q?", "focus": "very"}, 422, "focus"),
     post("/v1/ask", {"question": "Q?", "where": "(((("}, 400, "invalid filter"),
     post("/v1/search", {"query": "q", "k": 0}, 422, "k"),
     post("/v1/search", {"query": "q", "store": "nope"}, 404, "unknown store"),
