@@ -16,7 +16,7 @@ import argparse
 
 from eval.tasks.sampling import sample_examples
 from eval.tasks.squad import load_squad
-from orchestrator.focus import LEXICAL_WEIGHT, Focus, split_sentences
+from orchestrator.focus import LEXICAL_WEIGHT, Focus, content_words, split_sentences, word_overlap
 
 __all__ = ["SCORINGS", "main", "top_sentence_accuracy"]
 
@@ -44,8 +44,8 @@ def top_sentence_accuracy(examples, embed) -> tuple[dict[str, float], int, int]:
             continue
         counted += 1
         cosine = Focus(example.question, embed, lexical_weight=0.0).scored(example.context)
-        total = Focus(example.question, embed, lexical_weight=1.0).scored(example.context)
-        pairs = [(c, t - c) for (_, t), (_, c) in zip(total, cosine, strict=True)]
+        question_words = content_words(example.question)
+        pairs = [(c, word_overlap(question_words, sentence)) for sentence, c in cosine]
         for name, weight in SCORINGS.items():
             if weight is None:  # word overlap alone, cosine a tiny tie-breaker
                 scores = [overlap + 1e-3 * c for c, overlap in pairs]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Focus", "bridge_query", "content_words", "split_sentences"]
+__all__ = ["Focus", "bridge_query", "content_words", "split_sentences", "word_overlap"]
 
 LEXICAL_WEIGHT = 1.0  # weight of the word-overlap share added to the cosine similarity
 STEM_LETTERS = 5  # words are compared on their first letters
@@ -80,7 +80,7 @@ class Focus:
         scores = vectors @ self._question_vector  # (n,)
         question_words = content_words(self.question)
         return [
-            (sentence, float(score) + self.lexical_weight * _overlap(question_words, sentence))
+            (sentence, float(score) + self.lexical_weight * word_overlap(question_words, sentence))
             for sentence, score in zip(sentences, scores, strict=True)
         ]
 
@@ -131,8 +131,8 @@ def content_words(text: str) -> frozenset[str]:
     )
 
 
-def _overlap(question_words: frozenset[str], sentence: str) -> float:
-    """The share of the question's content words found in `sentence`."""
+def word_overlap(question_words: frozenset[str], sentence: str) -> float:
+    """The share of the question's content words (`content_words`) found in `sentence`."""
     if not question_words:
         return 0.0
     return len(question_words & content_words(sentence)) / len(question_words)

@@ -33,7 +33,7 @@ from hyperword.generation import Generation
 
 __all__ = ["Orchestrated"]
 
-ASK_OPTIONS = ("hops", "focus", "excerpt_min")
+TUNING_OPTIONS = ("hops", "focus", "excerpt_min")  # AskOptions fields, then a policy option
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Orchestrated(Method):
 
         super().__init__(context)
         options = dict(context.options)
-        unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer", *ASK_OPTIONS})
+        unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer", *TUNING_OPTIONS})
         if unknown:
             raise EvalError(f"unknown orchestrated options: {', '.join(unknown)}")
         self._ask = self._ask_options(options)
