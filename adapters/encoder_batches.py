@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from adapters.encoder_data import QaItem
+from adapters.synthetic_facts import invented_fact_item
 
-__all__ = ["AUTOENCODE_PROMPT", "Sample", "batch_loss", "draw_sample"]
+__all__ = ["AUTOENCODE_PROMPT", "QaPool", "Sample", "batch_loss", "draw_sample"]
 
 AUTOENCODE_PROMPT = "\nRepeat the context word for word:\n"
 
@@ -35,12 +36,44 @@ class Sample:
     question: str | None = None
 
 
+class QaPool:
+    """Where QA items come from: fixed items per source, and invented ones generated on demand.
+
+    Args:
+        sources: `{source: items}` for the fixed sources (`squad`, `nq`).
+        weights: `{source: weight}`, `invented` included; None draws every fixed item with
+            equal probability, whatever its source.
+    """
+
+    def __init__(self, sources: dict[str, list[QaItem]], weights: dict[str, float] | None = None):
+        self.sources = {name: items for name, items in sources.items() if items}
+        self.items = [item for items in self.sources.values() for item in items]
+        self.weights = None
+        if weights is not None:
+            self.weights = {
+                name: w
+                for name, w in weights.items()
+                if w > 0 and (name == "invented" or name in self.sources)
+            }
+
+    def __bool__(self) -> bool:
+        return bool(self.items) or bool(self.weights and "invented" in self.weights)
+
+    def draw(self, rng: random.Random) -> QaItem:
+        if self.weights is None:
+            return rng.choice(self.items)
+        source = rng.choices(list(self.weights), list(self.weights.values()))[0]
+        if source == "invented":
+            return invented_fact_item(rng)
+        return rng.choice(self.sources[source])
+
+
 def draw_sample(
     rng: random.Random,
     *,
     level: str,
     objective: str,
-    qa_items: list[QaItem],
+    qa: QaPool,
     spans: list[str],
     tokenizer,
     max_context_tokens: int,
@@ -52,11 +85,11 @@ def draw_sample(
         return tokenizer(text, add_special_tokens=False).input_ids
 
     if objective == "qa":
-        item = rng.choice(qa_items)
+        item = qa.draw(rng)
         answer = ids(f" {item.answers[0]}\n")[:max_target_tokens]
         context = ids(item.context)[:max_context_tokens]
         return Sample(level, objective, tuple(context), tuple(answer), item.question)
-    span = ids(rng.choice(spans) if spans else rng.choice(qa_items).context)
+    span = ids(rng.choice(spans) if spans else qa.draw(rng).context)
     if objective == "autoencode":
         context = span[:max_context_tokens]
         return Sample(level, objective, tuple(context), tuple(context[:max_target_tokens]))

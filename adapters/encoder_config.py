@@ -11,12 +11,13 @@ from typing import Any
 from adapters.exceptions import TrainingConfigError
 from hyperword.encoder.base import SOFT_LEVELS
 
-__all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "EncoderTrainingConfig"]
+__all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "QA_SOURCES", "EncoderTrainingConfig"]
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_LEVELS = (*SOFT_LEVELS, "text")
 OBJECTIVES = ("qa", "autoencode", "continuation")
+QA_SOURCES = ("squad", "nq", "invented")
 
 
 @dataclass
@@ -50,6 +51,23 @@ class EncoderTrainingConfig:
     objectives: dict[str, float] = field(
         default_factory=lambda: {"qa": 0.85, "autoencode": 0.1, "continuation": 0.05}
     )
+    qa_sources: dict[str, float] | None = field(
+        default=None,
+        metadata={
+            "help": f"weights of the QA sources {QA_SOURCES} ('invented': generated passages "
+            "of invented facts); None: every SQuAD/NQ question equally likely"
+        },
+    )
+    pretrain_steps: int = field(
+        default=0,
+        metadata={"help": "first steps drawn from `pretrain_objectives` (reconstruction first)"},
+    )
+    pretrain_objectives: dict[str, float] = field(
+        default_factory=lambda: {"autoencode": 0.6, "continuation": 0.4}
+    )
+    feature_cache: int = field(
+        default=8000, metadata={"help": "spans whose frozen features are kept in memory"}
+    )
     max_context_tokens: int = 256
     max_target_tokens: int = 32
     steps: int = 500
@@ -66,14 +84,31 @@ class EncoderTrainingConfig:
     device: str | None = None
     precision: str = field(default="fp32", metadata={"help": "fp32, or bf16 autocast"})
     threads: int | None = None
+    max_minutes: float | None = field(
+        default=None,
+        metadata={"help": "stop (checkpoint and encoder saved) at the first step past this"},
+    )
 
     def __post_init__(self) -> None:
         _check_weights("levels", self.levels, CONTEXT_LEVELS)
         _check_weights("objectives", self.objectives, OBJECTIVES)
-        if not (self.squad or self.nq or self.text_corpus):
-            raise TrainingConfigError("give 'squad', 'nq' and/or 'text_corpus' as training data")
-        if self.objectives.get("qa", 0) > 0 and not (self.squad or self.nq):
-            raise TrainingConfigError("the 'qa' objective needs 'squad' or 'nq' data")
+        _check_weights("pretrain_objectives", self.pretrain_objectives, OBJECTIVES)
+        if self.qa_sources is not None:
+            _check_weights("qa_sources", self.qa_sources, QA_SOURCES)
+            for source in ("squad", "nq"):
+                if self.qa_sources.get(source, 0) > 0 and not getattr(self, source):
+                    raise TrainingConfigError(f"qa_sources weighs '{source}' but gives no data")
+        if self.pretrain_steps < 0 or self.feature_cache < 0:
+            raise TrainingConfigError("'pretrain_steps' and 'feature_cache' must be >= 0")
+        invented = (self.qa_sources or {}).get("invented", 0) > 0
+        if not (self.squad or self.nq or self.text_corpus or invented):
+            raise TrainingConfigError(
+                "give 'squad', 'nq', 'text_corpus' and/or invented qa_sources as training data"
+            )
+        if self.objectives.get("qa", 0) > 0 and not (self.squad or self.nq or invented):
+            raise TrainingConfigError(
+                "the 'qa' objective needs 'squad' or 'nq' data, or invented qa_sources"
+            )
         if self.precision not in ("fp32", "bf16"):
             raise TrainingConfigError(f"precision '{self.precision}': choose fp32 or bf16")
         for name in ("steps", "batch_size", "max_context_tokens", "max_target_tokens"):
@@ -122,7 +157,7 @@ class EncoderTrainingConfig:
     def resume_key(self) -> dict[str, Any]:
         """Settings a checkpoint must share to be resumed (steps and logging may change)."""
         keep = {"steps", "log_every", "save_every", "eval_every", "eval_questions", "threads"}
-        keep |= {"device", "output_dir"}
+        keep |= {"device", "output_dir", "feature_cache", "max_minutes"}
         return {k: v for k, v in self.to_dict().items() if k not in keep}
 
 

@@ -13,7 +13,7 @@ import torch
 
 from adapters.encoder_batches import Sample, batch_loss
 from adapters.encoder_data import QaItem
-from adapters.encoder_trainer import PromptBuilder
+from adapters.encoder_prompts import PromptBuilder
 from hyperword.encoder import HyperwordEncoder, answer_from_rows
 
 __all__ = ["QaEvaluator", "heldout_loss", "sample_items"]
@@ -58,7 +58,7 @@ class QaEvaluator:
             ids = tokenizer(item.context, add_special_tokens=False).input_ids
             ids = tuple(ids[: self.max_context_tokens])
             for level in self.levels:
-                rows = builder.context_rows(Sample(level, "qa", ids, (), item.question))
+                rows = builder.context_rows([Sample(level, "qa", ids, (), item.question)])[0]
                 answer = answer_from_rows(model, tokenizer, builder.template, item.question, rows)
                 totals[level] += self.score(answer.text, item.answers)
         n = max(1, len(self.items))
@@ -91,5 +91,5 @@ def heldout_loss(
         sample = Sample(
             level, "qa", tuple(context[:max_context_tokens]), tuple(target), item.question
         )
-        total += batch_loss(encoder.model, [builder.prompt_rows(sample)], [target]).item()
+        total += batch_loss(encoder.model, builder.prompt_rows([sample]), [target]).item()
     return total / max(1, len(items))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from adapters.encoder_batches import AUTOENCODE_PROMPT, Sample, batch_loss, draw_sample
+from adapters.encoder_batches import QaPool, Sample, batch_loss, draw_sample
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import (
     read_nq_items,
@@ -33,14 +33,12 @@ from adapters.encoder_data import (
     read_text_spans,
     split_articles,
 )
+from adapters.encoder_prompts import PromptBuilder
 from adapters.exceptions import TrainingConfigError
-from hyperword.encoder import EncoderConfig, HyperwordEncoder, qa_embeds, text_rows
-from hyperword.encoder.base import slots_for
+from hyperword.encoder import EncoderConfig, HyperwordEncoder
 from hyperword.encoder.encoder import replace_folder
-from hyperword.encoder.features import pool_windows
-from hyperword.prompts import get_template
 
-__all__ = ["Evaluator", "PromptBuilder", "TrainResult", "train_encoder"]
+__all__ = ["Evaluator", "TrainResult", "train_encoder"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,40 +63,6 @@ class TrainResult:
     curve: list[dict] = field(default_factory=list)
 
 
-class PromptBuilder:
-    """Prompt rows for samples; frozen pooled features are cached per (span, level)."""
-
-    def __init__(self, encoder: HyperwordEncoder, template_name: str):
-        self.encoder = encoder
-        self.template = get_template(template_name)
-        self._pooled: dict[tuple, torch.Tensor] = {}
-
-    def context_rows(self, sample: Sample) -> torch.Tensor:
-        model = self.encoder.model
-        ids = torch.tensor(sample.context_ids, dtype=torch.long)
-        if sample.level == "text":
-            embed = model.get_input_embeddings()
-            return embed(ids.to(embed.weight.device))
-        n_slots = slots_for(len(sample.context_ids), sample.level)
-        key = (sample.context_ids, sample.level)
-        if key not in self._pooled:
-            features = self.encoder.span_features(sample.context_ids)
-            self._pooled[key] = pool_windows(features, n_slots)  # (n_slots, feature_dim)
-        projector = self.encoder.projectors[sample.level]
-        soft = projector(self._pooled[key].to(projector.gain.device))
-        return self.encoder.wrap(soft, level=sample.level)
-
-    def prompt_rows(self, sample: Sample) -> torch.Tensor:
-        model, tokenizer = self.encoder.model, self.encoder.tokenizer
-        context = self.context_rows(sample)
-        if sample.objective == "qa":
-            return qa_embeds(model, tokenizer, self.template, sample.question, context)
-        bos = text_rows(model, tokenizer, "", bos=True)
-        if sample.objective == "autoencode":
-            return torch.cat([bos, context, text_rows(model, tokenizer, AUTOENCODE_PROMPT)])
-        return torch.cat([bos, context])
-
-
 def train_encoder(
     config: EncoderTrainingConfig,
     *,
@@ -117,85 +81,126 @@ def train_encoder(
         from hyperword.models import load_base_model
 
         model, tokenizer = load_base_model(config.base_model, device=config.device)
-    qa_items, spans = _load_data(config)
-    encoder, state = _build_encoder(config, model, tokenizer, out, qa_items, spans)
+    qa, spans = _load_data(config)
+    encoder, state = _build_encoder(config, model, tokenizer, out, qa, spans)
     encoder.train()
     optimizer = _optimizer(config, encoder)
     if state:
         optimizer.load_state_dict(state["optimizer"])
     start = state.get("step", 0)
-    curve: list[dict] = state.get("curve", [])
-    contexts = PromptBuilder(encoder, encoder.config.template)
-    levels, level_weights = zip(*config.levels.items(), strict=True)
-    objectives, objective_weights = zip(*config.objectives.items(), strict=True)
-    soft_levels = [lv for lv in levels if lv != "text"] or ["scene"]
+    prompts = PromptBuilder(encoder, encoder.config.template, cache_size=config.feature_cache)
+    draw = _BatchDrawer(config, qa, spans, tokenizer)
+    log = _Log(config, out, evaluator, state.get("curve", []), _progress(start, config, progress))
+    try:
+        for step in range(start, config.steps):
+            with log.clock:
+                loss = _train_step(config, encoder, optimizer, prompts, draw(step), step)
+            if log.after_step(step + 1, loss, encoder, optimizer):
+                break
+    except KeyboardInterrupt:
+        logger.warning("interrupted: the last checkpoint in %s resumes this run", out)
+        raise
+    finally:
+        log.bar.close()
+    final = encoder.save_pretrained(out / FINAL_DIR)
+    _write_curve(log.curve, out)
+    return TrainResult(
+        output_dir=out,
+        encoder_dir=final,
+        steps=log.curve[-1]["step"] if log.curve else start,
+        resumed_from=start,
+        seconds=time.perf_counter() - log.began,
+        curve=log.curve,
+    )
+
+
+class _Log:
+    """After each step: the progress bar, the curve, evaluations, checkpoints, the time budget."""
+
+    def __init__(self, config: EncoderTrainingConfig, out: Path, evaluator, curve, bar):
+        self.config, self.out, self.evaluator = config, out, evaluator
+        self.curve, self.bar, self.window = curve, bar, []
+        self.began, self.clock = time.perf_counter(), _Throughput(config.batch_size)
+
+    def after_step(self, done: int, loss: float, encoder, optimizer) -> bool:
+        """Bookkeeping for step `done`; True when the time budget is spent (stop here)."""
+        config = self.config
+        self.window.append(loss)
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{loss:.3f}")
+        out_of_time = config.max_minutes is not None and (
+            time.perf_counter() - self.began > 60 * config.max_minutes
+        )
+        last = done == config.steps or out_of_time
+        if done % config.log_every == 0 or last:
+            self.curve.append(_point(done, self.window, self.began, self.clock))
+            self.window = []
+        if self.evaluator is not None and (done % config.eval_every == 0 or last):
+            if not self.curve or self.curve[-1]["step"] != done:
+                self.curve.append(_point(done, [], self.began, self.clock))
+            _evaluate(encoder, self.evaluator, self.curve[-1])
+        if done % config.save_every == 0 or last:
+            _save_checkpoint(encoder, optimizer, done, self.curve, self.out)
+        if out_of_time:
+            logger.warning("stopped at step %d after %.1f minutes", done, config.max_minutes)
+        return out_of_time
+
+
+class _BatchDrawer:
+    """The samples of a step: a function of the seed and the step alone (so resuming works).
+
+    One level per batch: mixing plain passages with soft runs would pad every sample to the
+    plain passage's length. The first `pretrain_steps` draw their objectives from
+    `pretrain_objectives` (reconstruction first, as the anchors do).
+    """
+
+    def __init__(self, config: EncoderTrainingConfig, qa: QaPool, spans: list[str], tokenizer):
+        self.config, self.qa, self.spans, self.tokenizer = config, qa, spans, tokenizer
+        self.levels, self.level_weights = zip(*config.levels.items(), strict=True)
+        self.soft_levels = [lv for lv in self.levels if lv != "text"] or ["scene"]
+
+    def __call__(self, step: int) -> list[Sample]:
+        config = self.config
+        rng = random.Random(config.seed * 1_000_003 + step)
+        mix = config.pretrain_objectives if step < config.pretrain_steps else config.objectives
+        objectives, weights = zip(*mix.items(), strict=True)
+        batch_level = rng.choices(self.levels, self.level_weights)[0]
+        samples = []
+        for _ in range(config.batch_size):
+            objective = rng.choices(objectives, weights)[0]
+            level = batch_level
+            if level == "text" and objective != "qa":
+                level = rng.choice(self.soft_levels)  # copying visible text teaches nothing
+            samples.append(
+                draw_sample(
+                    rng,
+                    level=level,
+                    objective=objective,
+                    qa=self.qa,
+                    spans=self.spans,
+                    tokenizer=self.tokenizer,
+                    max_context_tokens=config.max_context_tokens,
+                    max_target_tokens=config.max_target_tokens,
+                )
+            )
+        return samples
+
+
+def _train_step(config, encoder, optimizer, prompts: PromptBuilder, samples, step: int) -> float:
     autocast = (
         torch.autocast(encoder.device.type, dtype=torch.bfloat16)
         if config.precision == "bf16"
         else nullcontext()
     )
-    began, window = time.perf_counter(), []
-    bar = _progress(start, config.steps, progress)
-    try:
-        for step in range(start, config.steps):
-            rng = random.Random(config.seed * 1_000_003 + step)
-            samples = []
-            # One level per batch: mixing plain passages with soft runs would pad every
-            # sample to the plain passage's length.
-            batch_level = rng.choices(levels, level_weights)[0]
-            for _ in range(config.batch_size):
-                objective = rng.choices(objectives, objective_weights)[0]
-                level = batch_level
-                if level == "text" and objective == "autoencode":
-                    level = rng.choice(soft_levels)  # copying visible text teaches nothing
-                samples.append(
-                    draw_sample(
-                        rng,
-                        level=level,
-                        objective=objective,
-                        qa_items=qa_items,
-                        spans=spans,
-                        tokenizer=tokenizer,
-                        max_context_tokens=config.max_context_tokens,
-                        max_target_tokens=config.max_target_tokens,
-                    )
-                )
-            _set_lr(optimizer, config, step)
-            with autocast:
-                prompts = [contexts.prompt_rows(s) for s in samples]
-                loss = batch_loss(encoder.model, prompts, [list(s.target_ids) for s in samples])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(_trainable(encoder), 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            window.append(loss.detach().item())
-            done = step + 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{window[-1]:.3f}")
-            if done % config.log_every == 0 or done == config.steps:
-                curve.append(_point(done, window, began))
-                window = []
-            if evaluator is not None and (done % config.eval_every == 0 or done == config.steps):
-                if not curve or curve[-1]["step"] != done:
-                    curve.append(_point(done, [], began))
-                _evaluate(encoder, evaluator, curve[-1])
-            if done % config.save_every == 0 or done == config.steps:
-                _save_checkpoint(encoder, optimizer, done, curve, out)
-    except KeyboardInterrupt:
-        logger.warning("interrupted: the last checkpoint in %s resumes this run", out)
-        raise
-    finally:
-        bar.close()
-    final = encoder.save_pretrained(out / FINAL_DIR)
-    _write_curve(curve, out)
-    return TrainResult(
-        output_dir=out,
-        encoder_dir=final,
-        steps=config.steps,
-        resumed_from=start,
-        seconds=time.perf_counter() - began,
-        curve=curve,
-    )
+    _set_lr(optimizer, config, step)
+    with autocast:
+        rows = prompts.prompt_rows(samples)
+        loss = batch_loss(encoder.model, rows, [list(s.target_ids) for s in samples])
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(_trainable(encoder), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.detach().item()
 
 
 def _check_resumable(config: EncoderTrainingConfig, out: Path) -> None:
@@ -212,19 +217,18 @@ def _check_resumable(config: EncoderTrainingConfig, out: Path) -> None:
     saved.write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
 
 
-def _load_data(config: EncoderTrainingConfig):
-    qa_items, spans = [], []
+def _load_data(config: EncoderTrainingConfig) -> tuple[QaPool, list[str]]:
+    sources = {}
     if config.squad:
         train_articles, _ = split_articles(config.squad, config.heldout_articles)
-        qa_items = read_squad_items(train_articles)
+        sources["squad"] = read_squad_items(train_articles)
     if config.nq:
-        qa_items += read_nq_items(config.nq)
-    if config.text_corpus:
-        spans = read_text_spans(config.text_corpus)
-    return qa_items, spans
+        sources["nq"] = read_nq_items(config.nq)
+    spans = read_text_spans(config.text_corpus) if config.text_corpus else []
+    return QaPool(sources, config.qa_sources), spans
 
 
-def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, qa_items, spans):
+def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, qa: QaPool, spans):
     checkpoint = out / CHECKPOINT_DIR
     if checkpoint.is_dir():
         encoder = HyperwordEncoder.from_pretrained(
@@ -245,13 +249,16 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
         **config.encoder,
     )
     encoder = HyperwordEncoder(encoder_config, model, tokenizer)
-    encoder.fit_feature_stats(_stat_spans(config, tokenizer, qa_items, spans))
+    encoder.fit_feature_stats(_stat_spans(config, tokenizer, qa, spans))
     return encoder, {}
 
 
-def _stat_spans(config: EncoderTrainingConfig, tokenizer, qa_items, spans) -> list[list[int]]:
+def _stat_spans(config: EncoderTrainingConfig, tokenizer, qa: QaPool, spans) -> list[list[int]]:
     """Up to 32 training contexts, drawn with the run's seed, for the feature statistics."""
-    texts = sorted({item.context for item in qa_items}) + list(spans)
+    texts = sorted({item.context for item in qa.items}) + list(spans)
+    if not texts:  # invented passages only
+        rng = random.Random(config.seed)
+        texts = [qa.draw(rng).context for _ in range(32)]
     chosen = random.Random(config.seed).sample(texts, min(32, len(texts)))
     ids = [tokenizer(text, add_special_tokens=False).input_ids for text in chosen]
     return [i[: config.max_context_tokens] for i in ids if i]
@@ -263,6 +270,7 @@ def _trainable(encoder: HyperwordEncoder) -> list[torch.nn.Parameter]:
 
 def _optimizer(config: EncoderTrainingConfig, encoder: HyperwordEncoder):
     own = list(encoder.projectors.parameters()) + list(encoder.markers.values())
+    # The decoder adapter and, when there is one, the encoder adapter learn at lr_lora.
     own_ids = {id(p) for p in own}
     lora = [p for p in encoder.model.parameters() if p.requires_grad and id(p) not in own_ids]
     return torch.optim.AdamW(
@@ -280,8 +288,27 @@ def _set_lr(optimizer, config: EncoderTrainingConfig, step: int) -> None:
         group["lr"] = group["base_lr"] * scale
 
 
-def _point(step: int, losses: list[float], began: float) -> dict:
+class _Throughput:
+    """Training samples per second of this process, steps only (evaluation and saving out)."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size, self.steps, self.seconds = batch_size, 0, 0.0
+
+    def __enter__(self):
+        self._began = time.perf_counter()
+
+    def __exit__(self, *exc) -> None:
+        self.seconds += time.perf_counter() - self._began
+        self.steps += 1
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.batch_size * self.steps / max(self.seconds, 1e-9)
+
+
+def _point(step: int, losses: list[float], began: float, clock: _Throughput) -> dict:
     point = {"step": step, "seconds": round(time.perf_counter() - began, 1)}
+    point["samples_per_second"] = round(clock.samples_per_second, 3)
     if losses:
         point["loss"] = round(sum(losses) / len(losses), 4)
     return point
@@ -314,7 +341,7 @@ def _write_curve(curve: list[dict], out: Path) -> None:
     tmp.replace(out / CURVE_FILE)
 
 
-def _progress(start: int, total: int, enabled: bool):
+def _progress(start: int, config: EncoderTrainingConfig, enabled: bool):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=start, disable=not enabled, desc="train", unit="step")
+    return tqdm(total=config.steps, initial=start, disable=not enabled, desc="train", unit="step")

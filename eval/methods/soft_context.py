@@ -87,8 +87,9 @@ class _SoftMethod(_EncoderMethod):
             ids = enc.tokenizer(text, add_special_tokens=False).input_ids
             for start in range(0, len(ids), longest):
                 span = ids[start : start + longest]
-                n_slots = slots_for(len(span), self.level)
-                soft = enc.project([enc.span_features(span)], level=self.level, n_slots=n_slots)
+                features, mask = enc.spans_features([span])
+                slots = [slots_for(len(span), self.level)]
+                soft = enc.soft_tokens(features, mask, level=self.level, slots=slots)
                 runs.append(enc.wrap(soft[0], level=self.level))
         return torch.cat(runs)  # (context positions, d_model)
 

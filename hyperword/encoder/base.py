@@ -1,11 +1,15 @@
 """The soft-token encoder contract shared by ingest, the orchestrator and the eval methods.
 
 A soft-token encoder turns text spans into vectors in the base model's input-embedding space
-(`inputs_embeds` rows, after any embedding scale the model applies), at one of two levels:
+(`inputs_embeds` rows, after any embedding scale the model applies), at one of its levels (a
+compression ratio each; one encoder may serve several):
 
 | level | base tokens per soft token |
 |---|---|
+| `ratio-4` | 4 |
 | `scene` | 8 |
+| `ratio-16` | 16 |
+| `ratio-32` | 32 |
 | `concept` | 64 |
 
 Its `model` is the decoder that reads them: the base model with the decoder adapter active.
@@ -23,7 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = ["LEVEL_RATIOS", "SOFT_LEVELS", "SoftTokenEncoder", "slots_for"]
 
-LEVEL_RATIOS: dict[str, int] = {"scene": 8, "concept": 64}
+LEVEL_RATIOS: dict[str, int] = {
+    "ratio-4": 4,
+    "scene": 8,
+    "ratio-16": 16,
+    "ratio-32": 32,
+    "concept": 64,
+}
 SOFT_LEVELS: tuple[str, ...] = tuple(LEVEL_RATIOS)
 
 

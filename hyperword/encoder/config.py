@@ -20,11 +20,13 @@ FEATURE_KINDS = ("hidden", "embedding")
 
 @dataclass
 class EncoderConfig:
-    """Architecture of a frozen-feature encoder with per-level projectors and a decoder LoRA.
+    """Architecture of a soft-token encoder: features, pooling, projector(s) and adapters.
 
-    A span's base tokens go through the frozen base model (adapter off); each window of about
-    `ratio` tokens is mean-pooled from the chosen features and projected into the input
-    embedding space by the level's projector.
+    A span's base tokens go through the base model (frozen, adapter off; or with a trainable
+    encoder adapter when `encoder_lora_r > 0`); each window of about `ratio` tokens is
+    mean-pooled from the chosen features and projected into the input embedding space by the
+    projector (one per level, or one shared by every level with `shared_projector`). Each
+    level has its own begin/end marker rows, so one encoder serves several ratios.
     """
 
     base_model: str = field(
@@ -36,7 +38,8 @@ class EncoderConfig:
         metadata={"help": f"pooled features fed to the projector, from {FEATURE_KINDS}"},
     )
     feature_layer: int = field(
-        default=12, metadata={"help": "hidden_states index used as the 'hidden' feature"}
+        default=12,
+        metadata={"help": "hidden_states index used as the 'hidden' feature (-1: the last)"},
     )
     projector_hidden: int = field(default=640, metadata={"help": "projector MLP width"})
     residual: bool = field(
@@ -46,7 +49,20 @@ class EncoderConfig:
             "so the decoder reads something from step 0 (needs 'embedding' in features)"
         },
     )
-    levels: tuple[str, ...] = field(default=("scene", "concept"))
+    levels: tuple[str, ...] = field(
+        default=("scene", "concept"), metadata={"help": f"levels served, from {LEVEL_RATIOS}"}
+    )
+    shared_projector: bool = field(
+        default=False, metadata={"help": "one projector for every level (ratio), not one each"}
+    )
+    refiner_layers: int = field(
+        default=0,
+        metadata={"help": "bidirectional transformer layers over the features before pooling"},
+    )
+    encoder_lora_r: int = field(
+        default=0,
+        metadata={"help": "rank of a trainable encoder adapter reading the span (0: frozen)"},
+    )
     max_span_tokens: int = field(
         default=512, metadata={"help": "longest span the encoder accepts, in base tokens"}
     )
@@ -76,6 +92,10 @@ class EncoderConfig:
             raise EncoderError("residual soft tokens need 'embedding' in features")
         if self.max_span_tokens < 1 or self.d_model < 1 or self.lora_r < 1:
             raise EncoderError("max_span_tokens, d_model and lora_r must be positive")
+        if self.refiner_layers < 0 or self.encoder_lora_r < 0:
+            raise EncoderError("refiner_layers and encoder_lora_r must be >= 0")
+        if self.encoder_lora_r and "hidden" not in self.features:
+            raise EncoderError("an encoder adapter needs the 'hidden' feature to train")
 
     @property
     def feature_dim(self) -> int:
@@ -94,7 +114,9 @@ class EncoderConfig:
         if not isinstance(data, dict):
             raise CheckpointError(f"encoder config {path} is not a JSON object")
         data.pop("hyperword_version", None)
-        data.setdefault("residual", False)  # folders written before the option were built without
+        # Folders written before an option existed were built without it.
+        for key in ("residual", "shared_projector"):
+            data.setdefault(key, False)
         known = {f.name for f in fields(cls)}
         dropped = sorted(set(data) - known)
         if dropped:

@@ -1,10 +1,12 @@
-"""`HyperwordEncoder`: spans -> scene/concept soft tokens, and the decoder LoRA that reads them.
+"""`HyperwordEncoder`: spans -> soft tokens at one or several ratios, and the decoder LoRA.
 
-Architecture (chosen by measurement, see docs/encoder.md): the frozen base model reads the
-span (adapter off); each window of ~ratio tokens is mean-pooled from a middle hidden layer
-and the input embeddings, and a per-level MLP projects it to one soft token. The decoder is
-the same base model with a LoRA adapter on; learned begin/end marker rows frame each soft run.
-Everything the encoder writes fits in a few MB: projectors, markers and the adapter.
+Architecture (chosen by measurement, see docs/encoder.md): the base model reads the span
+(frozen with its adapter off, or through a trainable encoder adapter); each window of ~ratio
+tokens is mean-pooled from one hidden layer and the input embeddings, and a projector (one per
+level, or one shared by every ratio) maps it to one soft token. The decoder is the same base
+model with a LoRA adapter on; learned begin/end marker rows frame each soft run and tell the
+decoder its ratio. Everything the encoder writes fits in a few MB: projectors, markers and
+the adapters.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hyperword.encoder.exceptions import (
     ModelMismatchError,
     SpanTooLongError,
 )
-from hyperword.encoder.features import pool_windows, token_features
+from hyperword.encoder.features import batch_features, window_weights
 from hyperword.encoder.projector import Projector
 
 __all__ = ["DEFAULT_ENCODERS", "HyperwordEncoder", "base_fingerprint", "replace_folder"]
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "encoder.safetensors"
 ADAPTER_DIR = "adapter"
+DECODER_ADAPTER = "default"  # peft's name for the first adapter; saved at ADAPTER_DIR's root
+ENCODER_ADAPTER = "encoder"  # saved in ADAPTER_DIR/encoder/
+SHARED = "shared"  # the projector key when one projector serves every level
 _ENCODER_DATA = Path(__file__).parent.parent / "data" / "encoders"
 DEFAULT_ENCODERS = {"gemma-3-270m": _ENCODER_DATA / "gemma-3-270m"}
 
@@ -64,7 +69,7 @@ class HyperwordEncoder(nn.Module):
 
     def __init__(self, config: EncoderConfig, model, tokenizer):
         super().__init__()
-        from peft import LoraConfig, PeftModel, get_peft_model
+        from peft import PeftModel, get_peft_model
 
         if model.config.hidden_size != config.d_model:
             raise ModelMismatchError(
@@ -75,29 +80,30 @@ class HyperwordEncoder(nn.Module):
             config.base_fingerprint = base_fingerprint(model)
         self.config = config
         if not isinstance(model, PeftModel):
-            lora = LoraConfig(
-                r=config.lora_r,
-                lora_alpha=config.lora_alpha,
-                target_modules=list(config.lora_targets),
-                lora_dropout=0.0,
-                bias="none",
-            )
-            model = get_peft_model(model, lora)
+            model = get_peft_model(model, _lora(config.lora_r, config))
+        if config.encoder_lora_r and ENCODER_ADAPTER not in model.peft_config:
+            model.add_adapter(ENCODER_ADAPTER, _lora(config.encoder_lora_r, config))
+            model.set_adapter(DECODER_ADAPTER)  # which freezes the new adapter: a fresh
+            for name, param in model.named_parameters():  # encoder trains both
+                if f".{ENCODER_ADAPTER}." in name:
+                    param.requires_grad_(True)
         self._model = model
         self._tokenizer = tokenizer
         embed_rms = float(model.get_input_embeddings().weight.float().pow(2).mean().sqrt())
         embed_rms *= float(getattr(model.get_input_embeddings(), "embed_scale", 1.0))
         device = model.get_input_embeddings().weight.device
+        keys = (SHARED,) if config.shared_projector else config.levels
         self.projectors = nn.ModuleDict(
             {
-                level: Projector(
+                key: Projector(
                     config.feature_dim,
                     config.projector_hidden,
                     config.d_model,
                     embed_rms=embed_rms,
                     residual=config.residual,
+                    refiner_layers=config.refiner_layers,
                 )
-                for level in config.levels
+                for key in keys
             }
         ).to(device)
         self.markers = nn.ParameterDict(
@@ -129,9 +135,31 @@ class HyperwordEncoder(nn.Module):
 
     @contextmanager
     def frozen_base(self):
-        """The plain base model (adapter off), for the frozen features."""
+        """The plain base model (adapter off)."""
         with self._model.disable_adapter():
             yield self._model
+
+    @contextmanager
+    def feature_model(self):
+        """The model that reads spans: the plain base, or the base with the encoder adapter."""
+        if not self.config.encoder_lora_r:
+            with self.frozen_base() as base:
+                yield base
+            return
+        trainable = {n for n, p in self._model.named_parameters() if p.requires_grad}
+        self._model.set_adapter(ENCODER_ADAPTER)
+        try:
+            yield self._model
+        finally:
+            self._model.set_adapter(DECODER_ADAPTER)
+            # peft's set_adapter freezes the inactive adapter; training needs both.
+            for name, param in self._model.named_parameters():
+                param.requires_grad_(name in trainable)
+
+    @property
+    def frozen_features(self) -> bool:
+        """Whether a span's features are fixed (no trainable encoder adapter): cacheable."""
+        return not self.config.encoder_lora_r
 
     def span_ids(self, span: str) -> list[int]:
         """A span's base-token ids; raises `SpanTooLongError` past `max_span_tokens`."""
@@ -143,12 +171,21 @@ class HyperwordEncoder(nn.Module):
             )
         return ids
 
-    def span_features(self, span_ids: Sequence[int]) -> torch.Tensor:
-        """Frozen per-token features of one span: `(n_tokens, feature_dim)`."""
-        with self.frozen_base() as base:
-            return token_features(
-                base, span_ids, kinds=self.config.features, layer=self.config.feature_layer
+    def spans_features(self, spans_ids: Sequence[Sequence[int]]):
+        """Per-token features of several spans: `(batch, longest, feature_dim)` and a mask.
+
+        Carries gradients to the encoder adapter when one is trained and grad is enabled.
+        """
+        with self.feature_model() as reader:
+            return batch_features(
+                reader, spans_ids, kinds=self.config.features, layer=self.config.feature_layer
             )
+
+    def span_features(self, span_ids: Sequence[int]) -> torch.Tensor:
+        """Per-token features of one span, without gradients: `(n_tokens, feature_dim)`."""
+        with torch.no_grad():
+            features, _ = self.spans_features([span_ids])
+        return features[0]
 
     def fit_feature_stats(self, spans_ids: Sequence[Sequence[int]]) -> None:
         """Measure the per-dimension statistics every projector standardises its input with.
@@ -161,28 +198,83 @@ class HyperwordEncoder(nn.Module):
         for projector in self.projectors.values():
             projector.set_feature_stats(features.to(projector.gain.device))
 
+    def projector_for(self, level: str) -> Projector:
+        self._check_level(level)
+        return self.projectors[SHARED if self.config.shared_projector else level]
+
+    def soft_tokens(
+        self, features: torch.Tensor, mask: torch.Tensor, *, level: str, slots: Sequence[int]
+    ) -> list[torch.Tensor]:
+        """Soft tokens of a padded batch of span features: one `(slots[i], d_model)` each.
+
+        Args:
+            features: `(batch, longest, feature_dim)` (see `spans_features`).
+            mask: `(batch, longest)`, True at real tokens.
+            level: The level (ratio) whose projector and markers apply.
+            slots: Soft tokens per span.
+        """
+        projector = self.projector_for(level)
+        device, dtype = projector.gain.device, projector.gain.dtype
+        lengths = mask.sum(dim=1).tolist()
+        weights = window_weights(lengths, slots, features.shape[1]).to(device, dtype)
+        soft = projector(features.to(device, dtype), mask.to(device), weights)
+        return [soft[i, :n] for i, n in enumerate(slots)]
+
     def project(self, features: Sequence[torch.Tensor], *, level: str, n_slots: int):
         """Pool and project per-token features: list of `(n_i, f)` -> `(n_spans, n_slots, d)`."""
-        self._check_level(level)
-        pooled = torch.stack([pool_windows(f, n_slots) for f in features])  # (n, slots, f)
-        projector = self.projectors[level]
-        return projector(pooled.to(projector.gain.device, projector.gain.dtype))
+        longest = max(f.shape[0] for f in features)
+        batch = torch.zeros(len(features), longest, features[0].shape[-1])
+        mask = torch.zeros(len(features), longest, dtype=torch.bool)
+        for i, f in enumerate(features):
+            batch[i, : f.shape[0]], mask[i, : f.shape[0]] = f, True
+        soft = self.soft_tokens(batch, mask, level=level, slots=[n_slots] * len(features))
+        return torch.stack(soft)
 
     def encode(
         self, spans: Sequence[str], *, level: str, n_slots: int | None = None
     ) -> torch.Tensor:
         """Soft tokens `(n_spans, n_slots, d_model)` (see `SoftTokenEncoder.encode`)."""
         self._check_level(level)
+        ids = self._spans_ids(spans)
+        if not ids:
+            return torch.zeros(0, n_slots or 1, self.config.d_model)
+        n_slots = n_slots or slots_for(max(len(i) for i in ids), level)
+        with torch.no_grad():
+            features, mask = self.spans_features(ids)
+            return torch.stack(
+                self.soft_tokens(features, mask, level=level, slots=[n_slots] * len(ids))
+            )
+
+    def encode_levels(
+        self, spans: Sequence[str], *, levels: Sequence[str] | None = None
+    ) -> dict[str, list[torch.Tensor]]:
+        """Every span at every level from one read of the spans: `{level: [(slots_i, d)]}`.
+
+        Each span gets its own slot count (`slots_for(its tokens, level)`); `levels` defaults
+        to all the encoder serves.
+        """
+        levels = tuple(levels or self.config.levels)
+        for level in levels:
+            self._check_level(level)
+        ids = self._spans_ids(spans)
+        if not ids:
+            return {level: [] for level in levels}
+        with torch.no_grad():
+            features, mask = self.spans_features(ids)
+            return {
+                level: self.soft_tokens(
+                    features, mask, level=level, slots=[slots_for(len(i), level) for i in ids]
+                )
+                for level in levels
+            }
+
+    def _spans_ids(self, spans: Sequence[str]) -> list[list[int]]:
         if isinstance(spans, str):
             raise EncoderError("encode takes a sequence of spans, not one string")
         ids = [self.span_ids(span) for span in spans]
-        if not ids:
-            return torch.zeros(0, n_slots or 1, self.config.d_model)
         if any(not i for i in ids):
             raise EncoderError("cannot encode an empty span")
-        n_slots = n_slots or slots_for(max(len(i) for i in ids), level)
-        with torch.no_grad():
-            return self.project([self.span_features(i) for i in ids], level=level, n_slots=n_slots)
+        return ids
 
     def wrap(self, soft: torch.Tensor, *, level: str) -> torch.Tensor:
         """`(n_slots, d)` -> `(n_slots + 2, d)`: begin marker, soft tokens, end marker."""
@@ -240,13 +332,10 @@ class HyperwordEncoder(nn.Module):
             self.config.save(tmp / CONFIG_FILE)
             state = {k: v.to(dtype) for k, v in self.trainable_state().items()}
             save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
-            from peft import get_peft_model_state_dict
-
+            # Both adapters (the decoder's at the folder's root, the encoder's in a subfolder),
+            # converted to `dtype` without copying the frozen base weights.
             adapter_state = {
-                k: v.to(dtype)
-                for k, v in get_peft_model_state_dict(
-                    self._model, save_embedding_layers=False
-                ).items()
+                k: v.detach().to(dtype) for k, v in self._model.state_dict().items() if "lora_" in k
             }
             self._model.save_pretrained(
                 str(tmp / ADAPTER_DIR), state_dict=adapter_state, save_embedding_layers=False
@@ -278,7 +367,6 @@ class HyperwordEncoder(nn.Module):
             dtype: Its dtype when loaded here.
             trainable: Keep the adapter trainable (to resume training).
         """
-        from peft import PeftModel
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
@@ -305,18 +393,45 @@ class HyperwordEncoder(nn.Module):
             state = load_file(str(path / WEIGHTS_FILE))
         except (SafetensorError, OSError, ValueError) as error:
             raise CheckpointError(f"cannot read {path / WEIGHTS_FILE}: {error}") from None
-        try:
-            peft_model = PeftModel.from_pretrained(
-                model, str(path / ADAPTER_DIR), is_trainable=trainable
-            )
-        except Exception as error:  # peft raises several types for a bad adapter folder
-            raise CheckpointError(f"cannot load the adapter in {path}: {error}") from None
+        peft_model = _load_adapters(model, path / ADAPTER_DIR, config, trainable=trainable)
         encoder = cls(config, peft_model, tokenizer)
         encoder.load_trainable_state({k: v.float() for k, v in state.items()}, source=str(path))
         encoder.weights_digest = _digest(path / WEIGHTS_FILE, path / ADAPTER_DIR)
         if not trainable:
             encoder.eval()
         return encoder
+
+
+def _load_adapters(model, folder: Path, config: EncoderConfig, *, trainable: bool):
+    """The decoder adapter (and the encoder adapter, when the config has one) on `model`."""
+    from peft import PeftModel
+
+    try:
+        peft_model = PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
+        if config.encoder_lora_r:
+            peft_model.load_adapter(
+                str(folder / ENCODER_ADAPTER), adapter_name=ENCODER_ADAPTER, is_trainable=trainable
+            )
+            peft_model.set_adapter(DECODER_ADAPTER)
+            if trainable:  # set_adapter froze the encoder adapter
+                for name, param in peft_model.named_parameters():
+                    if "lora_" in name:
+                        param.requires_grad_(True)
+    except Exception as error:  # peft raises several types for a bad adapter folder
+        raise CheckpointError(f"cannot load the adapter in {folder.parent}: {error}") from None
+    return peft_model
+
+
+def _lora(rank: int, config: EncoderConfig):
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=rank,
+        lora_alpha=config.lora_alpha * rank // config.lora_r,  # the same scale for both
+        target_modules=list(config.lora_targets),
+        lora_dropout=0.0,
+        bias="none",
+    )
 
 
 def _digest(*paths: Path) -> str:

@@ -1,4 +1,4 @@
-"""The per-level projector: pooled frozen features -> one soft token in the embedding space."""
+"""The projector: per-token span features -> one soft token per window, in the embedding space."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ __all__ = ["Projector"]
 
 
 class Projector(nn.Module):
-    """Standardise, LayerNorm, a two-layer MLP, then a LayerNorm and a per-dimension gain.
+    """Standardise, (optionally refine), pool windows, MLP, then a LayerNorm and a gain.
 
     Hidden states of models like Gemma have a few dimensions thousands of times larger than
     the rest and nearly constant across tokens; a LayerNorm over raw features would see only
@@ -18,13 +18,16 @@ class Projector(nn.Module):
     saved with the weights). The output norm and gain keep soft tokens at the scale of the
     base model's input rows (`embed_rms`, the root mean square of one embedding coordinate).
 
-    With `residual`, the last `d_model` input dimensions are the window's mean input
-    embedding (the `embedding` feature) and the soft token is that mean plus the MLP's output,
-    whose gain starts at a tenth of the embedding scale. Measured: a decoder trained for 400
-    steps against a projector alone learned to ignore it (held-out answer loss 3.25 with the
-    right passage's scene tokens, 3.29 with another passage's); the mean embedding of 8 tokens
-    is readable by the untuned base model from the start (a gap of 0.14 nats), so training
-    refines something the decoder already uses.
+    With `refiner_layers`, the standardised per-token features are mapped to `d_model` and
+    read by a small bidirectional transformer before pooling, so that a window's soft token
+    can carry what the rest of the span says about it (a light trainable encoder over frozen
+    features; it costs a fraction of a base-model pass).
+
+    With `residual`, the last `d_model` input dimensions are the input embedding and the soft
+    token is the window's mean input embedding plus the MLP's output, whose gain starts at a
+    tenth of the embedding scale. Measured (docs/encoder.md): a decoder trained against a
+    projector alone learned to ignore it; the mean embedding of 8 tokens is readable by the
+    untuned base model from the start, so training refines something the decoder uses.
     """
 
     def __init__(
@@ -35,6 +38,8 @@ class Projector(nn.Module):
         *,
         embed_rms: float = 1.0,
         residual: bool = False,
+        refiner_layers: int = 0,
+        refiner_heads: int = 8,
     ):
         super().__init__()
         if residual and in_dim < d_model:
@@ -43,8 +48,23 @@ class Projector(nn.Module):
         self.d_model = d_model
         self.register_buffer("feature_mean", torch.zeros(in_dim))
         self.register_buffer("feature_std", torch.ones(in_dim))
-        self.in_norm = nn.LayerNorm(in_dim)
-        self.mlp = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, d_model))
+        self.refiner = None
+        mlp_in = in_dim
+        if refiner_layers:
+            self.refiner_in = nn.Linear(in_dim, d_model)
+            layer = nn.TransformerEncoderLayer(
+                d_model,
+                refiner_heads,
+                dim_feedforward=2 * d_model,
+                dropout=0.0,
+                activation="gelu",
+                batch_first=True,
+                norm_first=True,
+            )
+            self.refiner = nn.TransformerEncoder(layer, refiner_layers, enable_nested_tensor=False)
+            mlp_in = d_model
+        self.in_norm = nn.LayerNorm(mlp_in)
+        self.mlp = nn.Sequential(nn.Linear(mlp_in, hidden), nn.GELU(), nn.Linear(hidden, d_model))
         self.out_norm = nn.LayerNorm(d_model, elementwise_affine=False)
         start = 0.1 * embed_rms if residual else embed_rms
         self.gain = nn.Parameter(torch.full((d_model,), float(start)))
@@ -55,8 +75,26 @@ class Projector(nn.Module):
         self.feature_mean.copy_(features.mean(dim=0))
         self.feature_std.copy_(features.std(dim=0).clamp(min=1e-3))
 
-    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
-        # (..., in_dim) -> (..., d_model)
-        standard = (pooled - self.feature_mean) / self.feature_std
-        out = self.out_norm(self.mlp(self.in_norm(standard))) * self.gain
-        return out + pooled[..., -self.d_model :] if self.residual else out
+    def forward(
+        self, features: torch.Tensor, mask: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        """Soft tokens of a padded batch of spans.
+
+        Args:
+            features: `(batch, longest, in_dim)` per-token features (zeros past a span).
+            mask: `(batch, longest)`, True at real tokens.
+            weights: `(batch, slots, longest)` window-pooling weights (`window_weights`).
+
+        Returns:
+            `(batch, slots, d_model)`; rows past a span's own slot count are meaningless.
+        """
+        standard = (features - self.feature_mean) / self.feature_std  # (batch, longest, in)
+        if self.refiner is not None:
+            tokens = self.refiner(self.refiner_in(standard), src_key_padding_mask=~mask)
+            pooled = weights @ tokens  # (batch, slots, d_model)
+        else:
+            pooled = weights @ standard  # (batch, slots, in_dim)
+        out = self.out_norm(self.mlp(self.in_norm(pooled))) * self.gain
+        if self.residual:
+            out = out + weights @ features[..., -self.d_model :]  # + mean input embedding
+        return out

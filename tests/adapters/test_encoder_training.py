@@ -10,11 +10,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from adapters.encoder_batches import Sample, batch_loss, draw_sample
+from adapters.encoder_batches import QaPool, Sample, batch_loss, draw_sample
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import read_nq_items, read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss
-from adapters.encoder_trainer import PromptBuilder, train_encoder
+from adapters.encoder_prompts import PromptBuilder
+from adapters.encoder_trainer import train_encoder
 from adapters.exceptions import TrainingConfigError, TrainingDataError
 from hyperword.cli import cli
 from hyperword.encoder import HyperwordEncoder
@@ -92,7 +93,7 @@ def test_one_training_step_lowers_the_loss(tiny_tokenizer):
     optimizer = torch.optim.AdamW(params, lr=1e-2)
 
     def loss() -> torch.Tensor:
-        return batch_loss(encoder.model, [contexts.prompt_rows(sample)], [list(target)])
+        return batch_loss(encoder.model, contexts.prompt_rows([sample]), [list(target)])
 
     before = loss()
     before.backward()
@@ -122,7 +123,7 @@ def test_samples_for_each_objective(tmp_path, tiny_tokenizer):
             rng,
             level="scene",
             objective=objective,
-            qa_items=items,
+            qa=QaPool({"squad": items}),
             spans=[],
             tokenizer=tiny_tokenizer,
             max_context_tokens=12,
@@ -279,3 +280,56 @@ def test_heldout_loss_falls_when_training_on_the_same_questions(tmp_path, tiny_t
         result.encoder_dir, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
     )
     assert heldout_loss(trained, items, level="scene") < before
+
+
+def test_a_trainable_encoder_adapter_learns_with_the_decoder(tmp_path, tiny_tokenizer):
+    from safetensors.torch import load_file
+
+    encoder = {**TINY_ENCODER_OPTIONS, "encoder_lora_r": 2, "feature_layer": -1}
+    config = tiny_config(tmp_path, encoder=encoder, steps=2, lr_lora=1e-2)
+    model = build_tiny_model(len(tiny_tokenizer))
+    result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+    weights = load_file(result.encoder_dir / "adapter" / "encoder" / "adapter_model.safetensors")
+    lora_b = [v for k, v in weights.items() if "lora_B" in k]
+    assert lora_b and any(v.abs().sum() > 0 for v in lora_b)  # initialised at zero by peft
+
+
+def test_cached_features_read_the_same_as_fresh_ones(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer)
+    ids = tuple(tiny_tokenizer(FACTS[1][0], add_special_tokens=False).input_ids)
+    other = tuple(tiny_tokenizer(FACTS[0][0], add_special_tokens=False).input_ids)
+    cached = PromptBuilder(encoder, "qa-bare", cache_size=1)
+    first, _ = cached.features([ids])
+    again, _ = cached.features([other, ids])  # evicts and recomputes `ids` after `other`
+    fresh = encoder.span_features(ids)
+    torch.testing.assert_close(first[0, : len(ids)], fresh)
+    torch.testing.assert_close(again[1, : len(ids)], fresh)
+
+
+def test_invented_passages_alone_are_enough_to_train(tmp_path, tiny_tokenizer):
+    config = tiny_config(tmp_path, squad=None, qa_sources={"invented": 1.0}, steps=2)
+    model = build_tiny_model(len(tiny_tokenizer))
+    result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+    assert result.steps == 2 and all(p["samples_per_second"] > 0 for p in result.curve)
+
+
+def test_pretraining_steps_draw_reconstruction_only(tmp_path, tiny_tokenizer):
+    from adapters.encoder_trainer import _BatchDrawer, _load_data
+
+    config = tiny_config(tmp_path, pretrain_steps=3, batch_size=4)
+    qa, spans = _load_data(config)
+    draw = _BatchDrawer(config, qa, spans, tiny_tokenizer)
+    early = {s.objective for step in range(3) for s in draw(step)}
+    late = {s.objective for step in range(3, 30) for s in draw(step)}
+    assert early <= {"autoencode", "continuation"} and "qa" in late
+
+
+def test_qa_sources_are_drawn_by_weight(tmp_path):
+    items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[0])
+    pool = QaPool({"squad": items}, {"squad": 1.0, "invented": 3.0})
+    rng = random.Random(0)
+    drawn = [pool.draw(rng).article for _ in range(400)]
+    share = drawn.count("invented") / len(drawn)
+    assert 0.65 < share < 0.85
+    with pytest.raises(TrainingConfigError, match="'nq' but gives no data"):
+        tiny_config(tmp_path, qa_sources={"nq": 1.0})

@@ -1,0 +1,61 @@
+"""The GPU recipe: a pack that validates, a time budget, bf16, and CUDA where there is one."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import torch
+
+from adapters.encoder_config import EncoderTrainingConfig
+from adapters.encoder_trainer import train_encoder
+from adapters.gpu_pack import DATA_FILES, pack
+from tests.adapters.test_encoder_training import tiny_config, write_squad
+from tests.conftest import build_tiny_model
+
+
+def test_the_pack_holds_its_data_and_a_valid_config(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_squad(data / DATA_FILES["squad"])
+    with gzip.open(data / DATA_FILES["nq"], "wt") as handle:
+        handle.write(json.dumps({"question": "q?", "answers": ["a"], "ctxs": [{"text": "a"}]}))
+    with gzip.open(data / DATA_FILES["text_corpus"], "wt") as handle:
+        handle.write(" ".join(["word"] * 50) + "\n")
+    folder = pack(data, tmp_path / "pack", minutes=3)
+    settings = json.loads((folder / "train.json").read_text())
+    config = EncoderTrainingConfig.from_dict(settings)
+    assert config.device == "cuda" and config.precision == "bf16" and config.max_minutes == 3
+    for key, name in DATA_FILES.items():
+        assert settings[key] == name and (folder / name).is_file()  # relative to the pack
+    assert "train --config train.json" in (folder / "run.sh").read_text()
+
+
+def test_a_time_budget_stops_saved_and_resumable(tmp_path, tiny_tokenizer):
+    config = tiny_config(tmp_path, steps=50, max_minutes=0.0)
+    model = build_tiny_model(len(tiny_tokenizer))
+    result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+    assert result.steps == 1 and (result.encoder_dir / "config.json").is_file()
+    again = train_encoder(
+        tiny_config(tmp_path, steps=3),
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    assert again.resumed_from == 1 and again.steps == 3
+
+
+def test_bf16_autocast_trains_on_the_cpu(tmp_path, tiny_tokenizer):
+    config = tiny_config(tmp_path, steps=2, precision="bf16")
+    model = build_tiny_model(len(tiny_tokenizer))
+    result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+    assert all(0 < p["loss"] < 100 for p in result.curve if "loss" in p)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_training_on_cuda_in_bf16(tmp_path, tiny_tokenizer):
+    config = tiny_config(tmp_path, steps=2, precision="bf16", device="cuda")
+    model = build_tiny_model(len(tiny_tokenizer)).to("cuda")
+    result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+    assert all(0 < p["loss"] < 100 for p in result.curve if "loss" in p)

@@ -1,0 +1,117 @@
+"""Encoder variants: one projector for every ratio, a refiner, a trainable encoder adapter."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hyperword.encoder import LEVEL_RATIOS, EncoderConfig, EncoderError, HyperwordEncoder
+from hyperword.encoder.features import pool_windows, window_weights
+from tests.conftest import build_tiny_model
+from tests.tiny_encoder import build_tiny_encoder
+
+SPANS = [
+    "The Velloran Glass Bridge crosses the Quell River in the town of Brask.",
+    "Zephyrine tea is brewed from the dried leaves of the kopa shrub.",
+]
+ALL_RATIOS = tuple(LEVEL_RATIOS)
+
+
+def test_window_weights_pool_like_pool_windows():
+    features = torch.randn(2, 7, 3)
+    weights = window_weights([7, 4], [3, 2], 7)  # (2, 3, 7)
+    pooled = weights @ features
+    torch.testing.assert_close(pooled[0], pool_windows(features[0], 3))
+    torch.testing.assert_close(pooled[1, :2], pool_windows(features[1, :4], 2))
+    assert torch.all(pooled[1, 2] == 0)  # slots past a span's own count are empty
+
+
+def test_one_shared_projector_serves_every_ratio(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, levels=ALL_RATIOS, shared_projector=True)
+    assert list(encoder.projectors) == ["shared"]
+    assert set(encoder.markers) == set(ALL_RATIOS)
+    ids = tiny_tokenizer(SPANS[0], add_special_tokens=False).input_ids
+    for level, ratio in LEVEL_RATIOS.items():
+        soft = encoder.encode(SPANS[:1], level=level)
+        assert soft.shape == (1, max(1, -(-len(ids) // ratio)), 32)
+
+
+def test_encode_levels_reads_once_and_matches_encode(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, levels=ALL_RATIOS, shared_projector=True)
+    every = encoder.encode_levels(SPANS)
+    assert set(every) == set(ALL_RATIOS)
+    for level in ALL_RATIOS:
+        for span, soft in zip(SPANS, every[level], strict=True):
+            alone = encoder.encode([span], level=level)[0]
+            torch.testing.assert_close(soft, alone, atol=1e-5, rtol=1e-4)
+
+
+def test_batched_spans_match_spans_alone(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, refiner_layers=1)
+    together = encoder.encode(SPANS, level="scene", n_slots=2)
+    for i, span in enumerate(SPANS):
+        alone = encoder.encode([span], level="scene", n_slots=2)[0]
+        torch.testing.assert_close(together[i], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_the_refiner_lets_a_window_see_the_rest_of_the_span(tiny_tokenizer):
+    plain = build_tiny_encoder(tiny_tokenizer, features=("embedding",), feature_layer=0)
+    refined = build_tiny_encoder(
+        tiny_tokenizer, features=("embedding",), feature_layer=0, refiner_layers=1
+    )
+    a, b = "Zephyrine tea is brewed.", "Zephyrine tea is new."
+    for encoder, changes in ((plain, False), (refined, True)):
+        first = [encoder.encode([text], level="scene", n_slots=2)[0, 0] for text in (a, b)]
+        # The first window's tokens are the same in both spans; only the refiner reads on.
+        assert changes == (not torch.allclose(first[0], first[1], atol=1e-6))
+
+
+def test_an_encoder_adapter_trains_and_round_trips(tmp_path, tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, encoder_lora_r=2, feature_layer=-1)
+    encoder.train()
+    soft = encoder.project(
+        [encoder.spans_features([tiny_tokenizer(SPANS[0]).input_ids])[0][0]],
+        level="scene",
+        n_slots=2,
+    )
+    soft.pow(2).mean().backward()
+    grads = {n: p.grad for n, p in encoder.model.named_parameters() if "lora_" in n}
+    assert any(".encoder." in n and g is not None and g.abs().sum() > 0 for n, g in grads.items())
+    # The decoder adapter is not used by the encoder pass, and both stay trainable.
+    assert all(p.requires_grad for n, p in encoder.model.named_parameters() if "lora_" in n)
+    with torch.no_grad():
+        for name, param in encoder.model.named_parameters():
+            if "lora_B" in name:
+                param.normal_()
+    expected = encoder.encode(SPANS, level="scene")
+    encoder.save_pretrained(tmp_path / "enc")
+    assert (tmp_path / "enc" / "adapter" / "encoder" / "adapter_model.safetensors").is_file()
+    loaded = HyperwordEncoder.from_pretrained(
+        tmp_path / "enc", model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    torch.testing.assert_close(loaded.encode(SPANS, level="scene"), expected, atol=2e-3, rtol=2e-3)
+
+
+def test_variant_options_are_checked():
+    with pytest.raises(EncoderError, match="must be >= 0"):
+        EncoderConfig(refiner_layers=-1)
+    with pytest.raises(EncoderError, match="'hidden' feature"):
+        EncoderConfig(features=("embedding",), encoder_lora_r=4)
+    with pytest.raises(EncoderError, match="choose from"):
+        EncoderConfig(levels=("ratio-3",))
+
+
+def test_folders_from_before_the_shared_projector_keep_loading(tmp_path, tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer)  # per-level projectors, as version 1 wrote
+    expected = encoder.encode(SPANS, level="concept")
+    encoder.save_pretrained(tmp_path / "old")
+    config = (tmp_path / "old" / "config.json").read_text()
+    stripped = config.replace('"shared_projector": false,', "")
+    (tmp_path / "old" / "config.json").write_text(stripped)
+    loaded = HyperwordEncoder.from_pretrained(
+        tmp_path / "old", model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert not loaded.config.shared_projector
+    torch.testing.assert_close(
+        loaded.encode(SPANS, level="concept"), expected, atol=2e-3, rtol=2e-3
+    )
