@@ -107,8 +107,9 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
         prompts: One `(seq_i, d_model)` tensor per sample (may carry gradients).
         targets: One list of target token ids per sample (teacher-forced after the prompt).
 
-    Only the last `max(target) + 1` positions get logits: the 262k-row vocabulary would
-    otherwise cost more than the transformer layers.
+    Only the positions that predict a target token get logits (the hidden states are taken
+    from the decoder stack and only those rows go through the output layer): with Gemma's
+    262k-row vocabulary, logits for every position would cost more than the layers.
     """
     embed = model.get_input_embeddings()
     device = embed.weight.device
@@ -123,17 +124,18 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
         inputs[i, length - r.shape[0] :] = r
         mask[i, length - r.shape[0] :] = 1
     positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
-    keep = max(len(t) for t in targets) + 1
-    labels = torch.full((batch, keep), -100, dtype=torch.long, device=device)
-    for i, t in enumerate(targets):
-        # kept index k predicts the token at sequence position (length - keep + k + 1)
-        labels[i, keep - len(t) - 1 : keep - 1] = torch.tensor(t, device=device)
-    out = model(
-        inputs_embeds=inputs,
-        attention_mask=mask,
-        position_ids=positions,
-        logits_to_keep=keep,
-        use_cache=False,
-    )
-    logits = out.logits.float()  # (batch, keep, vocab)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+    # Left-padded: sample i's target token k sits at length - len(t) + k and is predicted by
+    # the position before it.
+    picks = [(i, length - len(t) - 1 + k) for i, t in enumerate(targets) for k in range(len(t))]
+    sample_index = torch.tensor([i for i, _ in picks], device=device)
+    position_index = torch.tensor([p for _, p in picks], device=device)
+    labels = torch.tensor([tok for t in targets for tok in t], dtype=torch.long, device=device)
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    hidden = causal_lm.get_decoder()(
+        inputs_embeds=inputs, attention_mask=mask, position_ids=positions, use_cache=False
+    ).last_hidden_state  # (batch, seq, d_model)
+    logits = causal_lm.get_output_embeddings()(hidden[sample_index, position_index]).float()
+    cap = getattr(causal_lm.config, "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap  # (targets, vocab)
+    return F.cross_entropy(logits, labels)

@@ -115,6 +115,16 @@ def test_batch_loss_ignores_left_padding(tiny_tokenizer):
     torch.testing.assert_close(together, (alone + with_long) / 2, atol=1e-4, rtol=1e-4)
 
 
+def test_batch_loss_is_the_cross_entropy_of_the_full_logits(tiny_tokenizer):
+    model = build_tiny_model(len(tiny_tokenizer))
+    embed = model.get_input_embeddings()
+    prompt, target = embed(torch.tensor([1, 5, 6, 7])), [12, 13, 14]
+    sequence = torch.tensor([[1, 5, 6, 7, *target]])
+    logits = model(input_ids=sequence).logits[0, 3:6]  # the positions before each target token
+    expected = torch.nn.functional.cross_entropy(logits, torch.tensor(target))
+    torch.testing.assert_close(batch_loss(model, [prompt], [target]), expected)
+
+
 def test_samples_for_each_objective(tmp_path, tiny_tokenizer):
     items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[0])
     rng = random.Random(0)
