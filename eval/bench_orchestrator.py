@@ -43,6 +43,7 @@ from eval.make_multihop import build_multihop, write_multihop
 from eval.methods import get_method
 from eval.runner import EvalConfig, run_eval
 from eval.tasks.squad_distractor import MAX_DISTRACTORS
+from hyperword.exceptions import HyperwordError
 from hyperword.models import DEFAULT_MODEL
 
 __all__ = [
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
             max_new_tokens=args.max_new_tokens,
         )
         run_bench(config, args.out)
-    except EvalError as error:
+    except HyperwordError as error:  # EvalError, UnknownNameError
         parser.exit(1, f"error: {error}\n")
     print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.md'}", flush=True)
 

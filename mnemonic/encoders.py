@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from hyperword.registry import Registry
 from mnemonic.exceptions import ConfigError
 
 __all__ = [
+    "CHUNK_ENCODERS",
     "ENCODER_LEVELS",
     "ChunkEncoder",
     "chunk_encoders",
@@ -42,33 +44,24 @@ class ChunkEncoder(Protocol):
         ...
 
 
-_FACTORIES: dict[str, Callable[..., ChunkEncoder]] = {}
+CHUNK_ENCODERS: Registry[Callable[..., ChunkEncoder]] = Registry("chunk encoder")
 
 
 def register_chunk_encoder(
     name: str,
 ) -> Callable[[Callable[..., ChunkEncoder]], Callable[..., ChunkEncoder]]:
     """Register a chunk-encoder factory (a class or function) under `name`."""
-
-    def decorator(factory: Callable[..., ChunkEncoder]) -> Callable[..., ChunkEncoder]:
-        if name in _FACTORIES:
-            raise ValueError(f"chunk encoder '{name}' is already registered")
-        _FACTORIES[name] = factory
-        return factory
-
-    return decorator
+    return CHUNK_ENCODERS.register(name)
 
 
 def create_chunk_encoder(name: str, **options: Any) -> ChunkEncoder:
-    """Build a registered chunk encoder."""
-    if name not in _FACTORIES:
-        raise ConfigError(f"unknown chunk encoder '{name}'; registered: {sorted(_FACTORIES)}")
-    return validate_encoder(_FACTORIES[name](**options))
+    """Build a registered chunk encoder (`UnknownNameError` for an unknown name)."""
+    return validate_encoder(CHUNK_ENCODERS[name](**options))
 
 
 def chunk_encoders() -> list[str]:
     """Names of the registered chunk encoders."""
-    return sorted(_FACTORIES)
+    return CHUNK_ENCODERS.names()
 
 
 def validate_encoder(encoder: Any) -> ChunkEncoder:

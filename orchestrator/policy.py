@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from orchestrator.exceptions import OptionError, UnknownPolicyError
+from hyperword.registry import Registry
+from orchestrator.exceptions import OptionError
 from orchestrator.levels import CUTTABLE_LEVELS, LEVELS, SOFT_LEVELS
 from orchestrator.planner import Candidate, Selection
 
@@ -45,31 +46,21 @@ class Policy:
         raise NotImplementedError
 
 
-POLICIES: dict[str, type[Policy]] = {}
+POLICIES: Registry[type[Policy]] = Registry("policy")
 
 
 def register_policy(name: str) -> Callable[[type[Policy]], type[Policy]]:
     """Class decorator adding a policy under `name`; a name already taken raises."""
-
-    def decorator(cls: type[Policy]) -> type[Policy]:
-        if name in POLICIES:
-            raise ValueError(f"policy '{name}' is already registered")
-        cls.name = name
-        POLICIES[name] = cls
-        return cls
-
-    return decorator
+    return POLICIES.register(name, named=True)
 
 
 def create_policy(name: str, **options: Any) -> Policy:
     """Build a registered policy from its options.
 
     Raises:
-        UnknownPolicyError: No policy `name`.
+        UnknownNameError: No policy `name`.
         OptionError: An option the policy does not have, or a bad value.
     """
-    if name not in POLICIES:
-        raise UnknownPolicyError(f"unknown policy '{name}'; choose one of {sorted(POLICIES)}")
     cls = POLICIES[name]
     allowed = [f.name for f in fields(cls.Config)]
     unknown = sorted(set(options) - set(allowed))

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hyperword.tokenizer.exceptions import TokenizerConfigError, UnknownTrainerError
+from hyperword.registry import Registry
+from hyperword.tokenizer.exceptions import TokenizerConfigError
 
 __all__ = [
     "CHAR_OFFSET",
@@ -51,7 +52,7 @@ class Hyperword:
 
 
 Trainer = Callable[..., list[Hyperword]]
-TRAINERS: dict[str, Trainer] = {}
+TRAINERS: Registry[Trainer] = Registry("trainer")
 
 
 def register_trainer(name: str) -> Callable[[Trainer], Trainer]:
@@ -59,24 +60,12 @@ def register_trainer(name: str) -> Callable[[Trainer], Trainer]:
 
     The trainer returns a `list[Hyperword]`; `documents` gives each line's document index.
     """
-
-    def decorate(fn: Trainer) -> Trainer:
-        if name in TRAINERS:
-            raise ValueError(f"a trainer named '{name}' is already registered")
-        TRAINERS[name] = fn
-        return fn
-
-    return decorate
+    return TRAINERS.register(name)
 
 
 def get_trainer(name: str) -> Trainer:
-    """The trainer registered as `name`."""
-    try:
-        return TRAINERS[name]
-    except KeyError:
-        raise UnknownTrainerError(
-            f"unknown trainer '{name}'; choose one of: {', '.join(sorted(TRAINERS))}"
-        ) from None
+    """The trainer registered as `name` (`UnknownNameError` when there is none)."""
+    return TRAINERS[name]
 
 
 def _check_positive(name: str, value: int, minimum: int = 1) -> None:
