@@ -22,13 +22,14 @@ import math
 import random
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from adapters.exceptions import TrainingConfigError
+from hyperword.config_io import config_from_dict as load_dataclass
 
 __all__ = [
     "CONTEXT_MODES",
@@ -399,8 +400,4 @@ def load_hyperword_adapter(
 
 def config_from_dict(data: dict[str, Any]) -> HyperwordLoraConfig:
     """A config from a saved `training` record; unknown keys are dropped with a warning."""
-    known = {f.name for f in fields(HyperwordLoraConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        logger.warning("ignoring unknown training keys: %s", ", ".join(unknown))
-    return HyperwordLoraConfig(**{k: v for k, v in data.items() if k in known})
+    return load_dataclass(HyperwordLoraConfig, data, source="the training record")

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import time
-import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hyperword import __version__
+from hyperword.config_io import config_from_dict, read_json, write_json
 from mnemonic.exceptions import IncompatibleStoreError, StoreError
 
 __all__ = ["MANIFEST", "StoreManifest"]
-
-logger = logging.getLogger(__name__)
 
 MANIFEST = "store.json"
 FORMAT = "hyperword-mnemonic"
@@ -40,33 +35,21 @@ class StoreManifest:
     def save(self, folder: Path) -> None:
         """Write `store.json` atomically (sorted keys)."""
         self.toolkit_version = __version__
-        tmp = Path(folder) / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(json.dumps(asdict(self), sort_keys=True, indent=2) + "\n")
-        os.replace(tmp, Path(folder) / MANIFEST)
+        write_json(Path(folder) / MANIFEST, asdict(self), version=False)  # toolkit_version
 
     @classmethod
     def load(cls, folder: Path) -> StoreManifest:
         """Read `store.json`; unknown keys are dropped with a warning."""
         path = Path(folder) / MANIFEST
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise StoreError(f"cannot read the store manifest {path}: {error}") from error
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        data = read_json(path, error=StoreError, what="the store manifest")
+        if data.get("format") != FORMAT:
             raise StoreError(f"{path} is not a Hyperword store manifest")
         if data.get("format_version", 0) > FORMAT_VERSION:
             raise IncompatibleStoreError(
                 f"store {folder} has format version {data['format_version']}; this toolkit "
                 f"({__version__}) reads up to {FORMAT_VERSION}: upgrade hyperword"
             )
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            logger.warning("ignoring unknown keys in %s: %s", path, ", ".join(unknown))
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError as error:
-            raise StoreError(f"the store manifest {path} is incomplete: {error}") from error
+        return config_from_dict(cls, data, source=f"the store manifest {path}", error=StoreError)
 
     def check(
         self,
