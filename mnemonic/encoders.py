@@ -1,9 +1,9 @@
-"""Hook for the encoders of later levels (hyperword ids, scene and concept soft tokens).
+"""Hook for the encoders of the levels the store keeps a column for (`stored_levels()`).
 
 A `ChunkEncoder` turns chunk texts into one level's column values at ingest time:
 
-- `level == "hyperword"`: one `list[int]` of hyperword ids per text;
-- `level == "scene"` or `"concept"`: one float array `(n_slots, d_model)` per text,
+- `hyperword`: one `list[int]` of hyperword ids per text;
+- a soft level (`scene`, `concept`, ...): one float array `(n_slots, d_model)` per text,
   stored as float16.
 
 Register a factory with `@register_chunk_encoder("name")`, build it with
@@ -16,19 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from hyperword.levels import stored_levels
 from hyperword.registry import Registry
 from mnemonic.exceptions import ConfigError
 
 __all__ = [
     "CHUNK_ENCODERS",
-    "ENCODER_LEVELS",
     "ChunkEncoder",
     "chunk_encoders",
     "create_chunk_encoder",
     "register_chunk_encoder",
 ]
-
-ENCODER_LEVELS = ("hyperword", "scene", "concept")
 
 
 @runtime_checkable
@@ -68,6 +66,7 @@ def validate_encoder(encoder: Any) -> ChunkEncoder:
     """Check an encoder's shape: a known level, string id and version, an `encode` method."""
     if not isinstance(encoder, ChunkEncoder):
         raise ConfigError(f"{encoder!r} is not a ChunkEncoder (level, id, version, encode)")
-    if encoder.level not in ENCODER_LEVELS:
-        raise ConfigError(f"encoder level '{encoder.level}' is not one of {ENCODER_LEVELS}")
+    levels = tuple(level.name for level in stored_levels())
+    if encoder.level not in levels:
+        raise ConfigError(f"encoder level '{encoder.level}' is not one of {levels}")
     return encoder

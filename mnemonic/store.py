@@ -32,6 +32,7 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 
+from hyperword.levels import LEVELS, stored_levels
 from hyperword.models import DEFAULT_MODEL
 from mnemonic.chunking import Chunker, ChunkingConfig
 from mnemonic.encoders import ChunkEncoder, validate_encoder
@@ -45,13 +46,13 @@ from mnemonic.exceptions import (
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.manifest import MANIFEST, StoreManifest
 from mnemonic.schema import (
-    LEVELS,
     Chunk,
     Document,
     Hit,
     StoreStats,
     chunks_schema,
     documents_schema,
+    level_columns,
 )
 
 __all__ = ["MnemonicStore", "sql_quote"]
@@ -60,12 +61,6 @@ logger = logging.getLogger(__name__)
 
 CHUNKS, DOCUMENTS = "chunks", "documents"
 _HIT_COLUMNS = ["id", "seq", "doc_id", "chunk_index", "text", "text_tokens", "metadata"]
-_LEVEL_COLUMNS = {
-    "text": ["text", "text_tokens"],
-    "hyperword": ["hyperword_ids"],
-    "scene": ["scene_vectors"],
-    "concept": ["concept_vectors"],
-}
 
 
 def sql_quote(value: str) -> str:
@@ -162,6 +157,7 @@ class MnemonicStore:
         self._db = lancedb.connect(str(self.path))
         self._chunks = self._open_table(CHUNKS, chunks_schema(self.manifest.embedding_dim))
         self._documents = self._open_table(DOCUMENTS, documents_schema())
+        self._check_columns()
         self._index: VectorIndex | None = None
         self._rows: _RowMap | None = None
         self._lock_depth, self._lock_file = 0, None
@@ -210,6 +206,17 @@ class MnemonicStore:
         )
         manifest.save(self.path)
         return manifest
+
+    def _check_columns(self) -> None:
+        """A store made before a level was added lacks its column: it reads as None there,
+        but no encoder may fill it."""
+        present = set(self._chunks.schema.names)
+        missing = [e.level for e in self.encoders if LEVELS[e.level].column not in present]
+        if missing:
+            raise ConfigError(
+                f"store {self.path} has no column for level(s) {', '.join(missing)} (it was "
+                "made before they existed); ingest into a new store to store them"
+            )
 
     def _open_table(self, name: str, schema: pa.Schema) -> Any:
         try:
@@ -482,16 +489,16 @@ class MnemonicStore:
 
         Args:
             ids: Chunk ids (from `Hit.id`).
-            level: One of `text`, `hyperword`, `scene`, `concept`. A level no encoder has
-                filled for a chunk comes back as None.
+            level: A level name (`hyperword.levels.level_names()`). A level no encoder has
+                filled for a chunk comes back as None in `Chunk.stored`.
 
         Raises:
             ChunkNotFoundError: Some ids are not in the store.
+            UnknownNameError: No such level.
         """
-        if level not in LEVELS:
-            raise ConfigError(f"level '{level}' is not one of {LEVELS}")
         ids = list(ids)
-        columns = ["id", "doc_id", "chunk_index", "metadata", *_LEVEL_COLUMNS[level]]
+        columns = ["id", "doc_id", "chunk_index", "metadata", *level_columns(level)]
+        columns = [c for c in columns if c in self._chunks.schema.names]  # see _check_columns
         self._chunks.checkout_latest()
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 512):
@@ -551,10 +558,16 @@ def _hit(record: dict[str, Any], score: float) -> Hit:
     )
 
 
-def _chunk(record: dict[str, Any]) -> Chunk:
-    def soft(values: list | None) -> np.ndarray | None:
-        return None if values is None else np.asarray(values, dtype=np.float16)
+def _stored(record: dict[str, Any]) -> dict[str, Any]:
+    """The level values among `record`'s columns, as each level reads them."""
+    return {
+        level.name: level.from_column(record[level.column])
+        for level in stored_levels()
+        if level.column in record
+    }
 
+
+def _chunk(record: dict[str, Any]) -> Chunk:
     return Chunk(
         id=record["id"],
         doc_id=record["doc_id"],
@@ -562,7 +575,5 @@ def _chunk(record: dict[str, Any]) -> Chunk:
         text=record.get("text"),
         text_tokens=record.get("text_tokens"),
         metadata=_metadata(record["metadata"]),
-        hyperword_ids=record.get("hyperword_ids"),
-        scene_vectors=soft(record.get("scene_vectors")),
-        concept_vectors=soft(record.get("concept_vectors")),
+        stored=_stored(record),
     )

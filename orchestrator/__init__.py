@@ -11,10 +11,10 @@ print(answer.text, answer.report.context_tokens, answer.report.compression_ratio
 
 from __future__ import annotations
 
+from hyperword.levels import LEVELS
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError, PolicyError, UnknownPolicyError
-from orchestrator.levels import LEVELS
 from orchestrator.materials import Materials, Source
 from orchestrator.measure import PeakMemory, kv_cache_bytes
 from orchestrator.options import AskOptions

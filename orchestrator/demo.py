@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hyperword.levels import LevelParts, stored_levels
 from hyperword.models import DEFAULT_MODEL
 from orchestrator.answer import AnswerReport
-from orchestrator.levels import SOFT_LEVELS
 from orchestrator.measure import kv_cache_bytes
 from orchestrator.orchestrator import Orchestrator
 from orchestrator.resources import AUTO, resolve_encoder, resolve_hyperword_tokenizer
@@ -26,6 +26,10 @@ __all__ = ["DemoResult", "DemoSetup", "run_demo"]
 
 
 DEFAULT_BUDGET = 128
+_SKIPPED = {  # what a level lacks -> what to tell the user
+    "hyperword tokenizer": "no hyperword tokenizer (pass --hyperword-tokenizer DIR)",
+    "encoder": "no trained encoder (train one, or pass --encoder DIR)",
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def run_demo(
     """
     from hyperword.models import load_base_model, load_embedder
     from hyperword.sample_data import sample_corpus_dir, sample_documents, sample_questions
-    from mnemonic import HyperwordChunkEncoder, MnemonicStore, SoftTokenChunkEncoder
+    from mnemonic import HyperwordChunkEncoder, MnemonicStore, soft_chunk_encoders
 
     model, tokenizer = load_base_model(model_name)
     soft_encoder = resolve_encoder(encoder, model=model, tokenizer=tokenizer)
@@ -97,16 +101,12 @@ def run_demo(
         hyperword_tokenizer, base_tokenizer=tokenizer, base_name=model_name
     )
     columns: list[Any] = []  # chunk encoders: every available level is stored at ingest
-    skipped: dict[str, str] = {}
     if hyperwords is not None:
         columns.append(HyperwordChunkEncoder(hyperwords))
-    else:
-        skipped["hyperword"] = "no hyperword tokenizer (pass --hyperword-tokenizer DIR)"
     if soft_encoder is not None:
-        columns.extend(SoftTokenChunkEncoder(soft_encoder, level=lv) for lv in SOFT_LEVELS)
-    else:
-        reason = "no trained encoder (train one, or pass --encoder DIR)"
-        skipped.update({"scene": reason, "concept": reason})
+        columns.extend(soft_chunk_encoders(soft_encoder))
+    parts = LevelParts(model, tokenizer, hyperword_tokenizer=hyperwords, encoder=soft_encoder)
+    skipped = _skipped_levels(parts)
     documents = sample_documents()
     corpus_tokens = len(tokenizer("\n\n".join(documents.values())).input_ids)
     with tempfile.TemporaryDirectory(prefix="hyperword-demo-") as folder:
@@ -162,3 +162,15 @@ def run_demo(
                 if on_result is not None:
                     on_result(result)
     return results
+
+
+def _skipped_levels(parts: LevelParts) -> dict[str, str]:
+    """The levels the demo cannot store, each with what to do about it."""
+    skipped = {}
+    for level in stored_levels():
+        reason = level.unavailable(parts)
+        if reason is not None:
+            skipped[level.name] = _SKIPPED.get(level.needs or "", reason)
+            if reason != f"no {level.needs} loaded":  # loaded, but it does not serve the level
+                skipped[level.name] = reason
+    return skipped

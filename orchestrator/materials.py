@@ -11,11 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 
+from hyperword.levels import LEVELS, LevelParts, ladder
 from orchestrator.focus import Focus
-from orchestrator.levels import LEVELS, SOFT_LEVELS
 
 __all__ = ["Materials", "Source", "embed_text"]
 
@@ -43,24 +42,21 @@ class Source:
     Attributes:
         hit: The store's search hit.
         base_ids: Its text in base-model tokens (no special tokens).
-        hyperword_ids: Its hyperword ids (stored, or encoded here), when that level is on.
-        soft: Stored soft vectors per level `(n_slots, d_model)` float16, when usable.
-        slots: Soft tokens per level, wrap markers excluded.
+        values: Per costed level, its value for the chunk (`Level.encode`): hyperword ids;
+            stored soft vectors `(n_slots, d_model)` float16, or None (encoded when read).
     """
 
     hit: Any
     base_ids: list[int]
-    hyperword_ids: list[int] | None = None
-    soft: dict[str, np.ndarray] = field(default_factory=dict)
-    slots: dict[str, int] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hyperword_ids(self) -> list[int] | None:
+        return self.values.get("hyperword")
 
     def cost(self, level: str) -> int:
         """Context positions at `level`, source marker excluded."""
-        if level == "text":
-            return len(self.base_ids)
-        if level == "hyperword":
-            return len(self.hyperword_ids or ())
-        return self.slots[level] + 2  # begin and end marker rows
+        return LEVELS[level].cost(self.base_ids, self.values.get(level))
 
 
 class Materials:
@@ -71,9 +67,9 @@ class Materials:
         tokenizer: Its base tokenizer.
         hyperword_tokenizer: A `HyperwordTokenizer` over the same base vocabulary, or None
             (the `hyperword` level is then unavailable).
-        encoder: A `SoftTokenEncoder`, or None (`scene`/`concept` unavailable).
-        store_encoders: The store manifest's `{level: {"id", "version"}}`: stored soft vectors
-            are used only when they come from this very encoder.
+        encoder: A `SoftTokenEncoder`, or None (the soft levels are unavailable).
+        store_encoders: The store manifest's `{level: {"id", "version"}}`: stored values are
+            used only when they come from this very tokenizer or encoder.
     """
 
     def __init__(
@@ -87,22 +83,20 @@ class Materials:
     ):
         self.model, self.tokenizer = model, tokenizer
         self.hyperword_tokenizer, self.encoder = hyperword_tokenizer, encoder
-        self.store_encoders = dict(store_encoders or {})
-        available = ["text"]
-        if hyperword_tokenizer is not None:
-            available.append("hyperword")
-        if encoder is not None:
-            available.extend(SOFT_LEVELS)
-        self.available: tuple[str, ...] = tuple(lv for lv in LEVELS if lv in available)
-
-    def stored_soft_usable(self, level: str) -> bool:
-        """Whether the store's `level` vectors come from this encoder (id and version)."""
-        if self.encoder is None:
-            return False
-        stored = self.store_encoders.get(level) or {}
-        return stored.get("id") == self.encoder.id and stored.get("version") == str(
-            self.encoder.version
+        self.parts = LevelParts(
+            model,
+            tokenizer,
+            hyperword_tokenizer=hyperword_tokenizer,
+            encoder=encoder,
+            stored_by=store_encoders if store_encoders is not None else {},
         )
+        self.available: tuple[str, ...] = tuple(
+            level.name for level in ladder() if level.unavailable(self.parts) is None
+        )
+
+    def stored_usable(self, level: str) -> bool:
+        """Whether the store's `level` column is worth reading with these parts."""
+        return LEVELS[level].stored_usable(self.parts)
 
     def prepare(
         self,
@@ -122,45 +116,21 @@ class Materials:
         texts = [hit.text for hit in hits]
         base = self.tokenizer(texts, add_special_tokens=False).input_ids if texts else []
         sources = [Source(hit=h, base_ids=list(ids)) for h, ids in zip(hits, base, strict=True)]
-        if "hyperword" in levels:
-            self._hyperword_ids(sources, stored.get("hyperword", {}))
-        for level in SOFT_LEVELS:
-            if level in levels:
-                self._soft_slots(sources, level, stored.get(level, {}))
+        for name in levels:
+            level = LEVELS[name]
+            given = stored.get(name, {}) if level.stored_usable(self.parts) else {}
+            missing = []
+            for source in sources:
+                value = given.get(source.hit.id)
+                if level.valid(value, source.base_ids, self.parts):
+                    source.values[name] = value
+                else:
+                    missing.append(source)
+            if missing:
+                encoded = level.encode([s.hit.text for s in missing], self.parts)
+                for source, value in zip(missing, encoded, strict=True):
+                    source.values[name] = value
         return sources
-
-    def _hyperword_ids(self, sources: list[Source], stored: Mapping[str, Any]) -> None:
-        tokenizer = self.hyperword_tokenizer
-        missing = []
-        for source in sources:
-            ids = stored.get(source.hit.id)
-            if ids and self._expands_to(ids, source.base_ids):
-                source.hyperword_ids = list(ids)
-            else:
-                missing.append(source)
-        if missing:
-            encoded = tokenizer.encode_batch([s.hit.text for s in missing])
-            for source, ids in zip(missing, encoded, strict=True):
-                source.hyperword_ids = list(ids)
-
-    def _expands_to(self, ids: Sequence[int], base_ids: list[int]) -> bool:
-        """Stored ids are trusted only if they expand to the chunk's own base tokens."""
-        try:
-            return self.hyperword_tokenizer.expand(ids) == base_ids
-        except Exception:  # ids from another tokenizer: out of range
-            return False
-
-    def _soft_slots(self, sources: list[Source], level: str, stored: Mapping[str, Any]) -> None:
-        from hyperword.encoder.base import slots_for
-
-        usable = self.stored_soft_usable(level)
-        for source in sources:
-            vectors = stored.get(source.hit.id) if usable else None
-            if vectors is not None and len(vectors):
-                source.soft[level] = np.asarray(vectors)
-                source.slots[level] = int(source.soft[level].shape[0])
-            else:
-                source.slots[level] = slots_for(max(len(source.base_ids), 1), level)
 
     def rows(
         self, source: Source, level: str, *, keep: int | None = None, focus: Focus | None = None
@@ -174,25 +144,13 @@ class Materials:
                 `focus`, the sentences nearest the question (`focus.excerpt`).
             focus: Builds question-focused excerpts of cut `text` sources.
         """
-        if level == "text":
-            return embed_ids(self.model, self.text_ids(source, keep=keep, focus=focus))
-        if level == "hyperword":
-            ids = (source.hyperword_ids or [])[:keep]  # hyperword ids: a prefix
-            return self.hyperword_tokenizer.embed(ids, self.model)[0]  # (n, d)
-        if level in source.soft:
-            soft = torch.from_numpy(source.soft[level].astype(np.float32))  # (n_slots, d)
-        else:
-            soft = self.encoder.encode([source.hit.text], level=level, n_slots=source.slots[level])
-            soft = soft[0]  # (n_slots, d)
-        wrapped = self.encoder.wrap(soft, level=level)  # (n_slots + 2, d)
-        return wrapped
-
-    def text_ids(
-        self, source: Source, *, keep: int | None = None, focus: Focus | None = None
-    ) -> list[int]:
-        """`source`'s verbatim tokens, cut to `keep`: an excerpt with `focus`, else a prefix."""
-        if keep is None or keep >= len(source.base_ids):
-            return source.base_ids
+        excerpt = None
         if focus is not None:
-            return focus.excerpt(self.tokenizer, source.hit.text, keep)
-        return source.base_ids[:keep]
+
+            def excerpt(text: str, size: int) -> list[int]:
+                return focus.excerpt(self.tokenizer, text, size)
+
+        value = source.values.get(level)
+        return LEVELS[level].rows(
+            source.hit.text, source.base_ids, value, self.parts, keep=keep, excerpt=excerpt
+        )

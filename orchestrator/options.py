@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from hyperword.generation import Sampling
+from hyperword.levels import check_levels
 from orchestrator.exceptions import OptionError
-from orchestrator.levels import check_levels
 
 __all__ = ["AskOptions"]
 

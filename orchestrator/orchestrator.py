@@ -19,13 +19,13 @@ from typing import Any
 import torch
 
 from hyperword.generation import stream as stream_tokens
+from hyperword.levels import LEVELS
 from hyperword.models import DEFAULT_MODEL
 from hyperword.prompts import PromptTemplate, get_template, template_for_model
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError
 from orchestrator.focus import Focus
-from orchestrator.levels import SOFT_LEVELS
 from orchestrator.materials import Materials, Source, embed_text
 from orchestrator.measure import PeakMemory, kv_cache_bytes
 from orchestrator.options import AskOptions
@@ -149,7 +149,7 @@ class Orchestrator:
             base_tokenizer,
             hyperword_tokenizer=self.hyperword_tokenizer,
             encoder=self.encoder,
-            store_encoders=getattr(getattr(store, "manifest", None), "encoders", {}),
+            store_encoders=getattr(getattr(store, "manifest", None), "encoders", None),
         )
         # an encoder's decoder reads best with the template it was trained with
         trained = getattr(getattr(self.encoder, "config", None), "template", None)
@@ -215,28 +215,20 @@ class Orchestrator:
             return self.levels
         missing = [level for level in opts.levels if level not in self.levels]
         if missing:
-            why = {
-                "hyperword": "no hyperword tokenizer loaded",
-                "scene": "no encoder loaded",
-                "concept": "no encoder loaded",
-            }
-            reasons = "; ".join(f"{level}: {why.get(level, '?')}" for level in missing)
+            parts = self.materials.parts
+            reasons = "; ".join(f"{lv}: {LEVELS[lv].unavailable(parts)}" for lv in missing)
             raise OptionError(f"level(s) unavailable ({reasons}); available: {list(self.levels)}")
         return opts.levels
 
     def _stored(self, hits: list, levels: tuple[str, ...]) -> dict[str, dict[str, Any]]:
         """Stored column values of `hits` for the levels whose columns are worth reading."""
         ids, stored = [h.id for h in hits], {}
-        recorded = getattr(getattr(self.store, "manifest", None), "encoders", {}) or {}
         if not ids:
             return stored
-        if "hyperword" in levels and "hyperword" in recorded:
-            chunks = self.store.get(ids, level="hyperword")
-            stored["hyperword"] = {c.id: c.hyperword_ids for c in chunks}
-        for level in SOFT_LEVELS:
-            if level in levels and self.materials.stored_soft_usable(level):
+        for level in levels:
+            if LEVELS[level].column and self.materials.stored_usable(level):
                 chunks = self.store.get(ids, level=level)
-                stored[level] = {c.id: getattr(c, f"{level}_vectors") for c in chunks}
+                stored[level] = {c.id: c.stored.get(level) for c in chunks}
         return stored
 
     def _run(

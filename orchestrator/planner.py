@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from hyperword.levels import LEVELS
 from orchestrator.exceptions import PolicyError
-from orchestrator.levels import CUTTABLE_LEVELS, LEVELS
 
 __all__ = ["Candidate", "Plan", "Selection", "check_plan"]
 
@@ -39,8 +39,8 @@ class Selection:
     Attributes:
         index: The candidate's `index`.
         level: One of the candidate's available levels.
-        limit: For token levels (`text`, `hyperword`) only: cut the source to this many
-            positions (marker included) instead of its full cost.
+        limit: For cuttable levels (`Level.cuttable`: `text`, `hyperword`) only: cut the
+            source to this many positions (marker included) instead of its full cost.
     """
 
     index: int
@@ -92,7 +92,7 @@ def check_plan(
             )
         cost = candidate.costs[selection.level]
         if selection.limit is not None:
-            if selection.level not in CUTTABLE_LEVELS:
+            if not LEVELS[selection.level].cuttable:
                 raise PolicyError(f"policy '{policy}' cut a '{selection.level}' source")
             if not candidate.marker < selection.limit <= cost:
                 raise PolicyError(

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from hyperword.levels import LEVELS, ladder, level_names
 from hyperword.registry import Registry
 from orchestrator.exceptions import OptionError
-from orchestrator.levels import CUTTABLE_LEVELS, LEVELS, SOFT_LEVELS
 from orchestrator.planner import Candidate, Selection
 
 __all__ = [
@@ -170,11 +170,12 @@ class DefaultPolicy(Policy):
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
         cfg = self.config
         kept = _score_filter(candidates, cfg.min_score, cfg.max_gap)
-        levels = [lv for lv in LEVELS if any(lv in c.costs for c in kept)]  # richest first
+        levels = [lv for lv in level_names() if any(lv in c.costs for c in kept)]  # richest first
         if not levels:
             return []
         cheapest = levels[-1]
-        reserve = math.floor(cfg.tail_share * budget) if cheapest in SOFT_LEVELS else 0
+        lossy = not LEVELS[cheapest].lossless  # a compressed tail is worth holding room for
+        reserve = math.floor(cfg.tail_share * budget) if lossy else 0
         rank, used, chosen = 0, 0, []
         for candidate in kept:
             if cfg.max_sources is not None and len(chosen) >= cfg.max_sources:
@@ -188,13 +189,13 @@ class DefaultPolicy(Policy):
                     selection = Selection(candidate.index, level)
                 elif (
                     cost is not None
-                    and level in CUTTABLE_LEVELS
+                    and LEVELS[level].cuttable
                     and room >= max(cfg.cut_keep * cost, cfg.min_fill)
                 ):
                     selection = Selection(candidate.index, level, limit=room)  # nearly whole
                 elif (
                     cost is not None
-                    and level == "text"
+                    and LEVELS[level].excerpts
                     and self._excerpt_fits(chosen, candidate, room)
                 ):
                     selection = Selection(candidate.index, level, limit=room)  # an excerpt
@@ -218,7 +219,8 @@ class DefaultPolicy(Policy):
         """`candidate` cut to `room` at its densest token level (a prefix of ids is valid)."""
         if room < self.config.min_fill or room <= candidate.marker:
             return None
-        for level in reversed(CUTTABLE_LEVELS):  # hyperword ids first: more text per position
+        cuttable = [level.name for level in ladder() if level.cuttable]
+        for level in reversed(cuttable):  # hyperword ids first: more text per position
             if level in candidate.costs:
                 return Selection(candidate.index, level, limit=min(room, candidate.costs[level]))
         return None
@@ -235,7 +237,7 @@ class FixedLevelPolicy(Policy):
 
         def __post_init__(self) -> None:
             if self.level not in LEVELS:
-                raise ValueError(f"level must be one of {list(LEVELS)}, got {self.level!r}")
+                raise ValueError(f"level must be one of {list(level_names())}, got {self.level!r}")
 
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
         level, used, chosen = self.config.level, 0, []

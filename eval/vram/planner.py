@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.exceptions import EvalError
-from hyperword.encoder.base import LEVEL_RATIOS as SOFT_LEVEL_RATIOS
+from hyperword.levels import ladder
 
 __all__ = [
     "CARDS_GB",
@@ -44,13 +44,8 @@ CONFIGS_DIR = Path(__file__).parent / "configs"
 DTYPE_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.0, "int4": 0.5}
 QUANT_GROUP_SIZE = 64
 
-# Nominal text tokens per position the model attends over (see DESIGN.md's ladder).
-# Text tokens per position; the soft levels take their ratios from the encoder contract.
-LEVEL_RATIOS = {
-    "text": 1.0,
-    "hyperword": 1.3,
-    **{level: float(ratio) for level, ratio in SOFT_LEVEL_RATIOS.items()},
-}
+# Nominal text tokens per position the model attends over, from the ladder (`Level.ratio`).
+LEVEL_RATIOS = {level.name: float(level.ratio) for level in ladder()}
 
 # Card sizes checked by default, in GB as sold; counted as GiB (the drivers leave a bit less,
 # which `DEFAULT_OVERHEAD_BYTES` stands in for together with the CUDA context).

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from hyperword.levels import level_names
 from hyperword.models import DEFAULT_MODEL
 
 __all__ = ["ask_command"]
@@ -44,7 +45,7 @@ __all__ = ["ask_command"]
     "--level",
     "levels",
     multiple=True,
-    type=click.Choice(["text", "hyperword", "scene", "concept"]),
+    type=click.Choice(level_names()),
     help="Allow only these levels (repeatable; default: every available one).",
 )
 @click.option(

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hyperword.levels import level_names
+
 __all__ = [
     "AddDocumentsRequest",
     "AskRequest",
@@ -17,7 +19,7 @@ __all__ = [
     "TextPart",
 ]
 
-LevelName = Literal["text", "hyperword", "scene", "concept"]
+LevelName = Literal[level_names()]  # type: ignore[valid-type]  # the ladder, when imported
 
 
 class _Strict(BaseModel):
