@@ -39,6 +39,7 @@ from hyperword.encoder.base import slots_for
 from hyperword.encoder.encoder import replace_folder
 from hyperword.encoder.features import pool_windows
 from hyperword.prompts import get_template
+from hyperword.rows import token_rows
 
 __all__ = ["Evaluator", "PromptBuilder", "TrainResult", "train_encoder"]
 
@@ -74,11 +75,8 @@ class PromptBuilder:
         self._pooled: dict[tuple, torch.Tensor] = {}
 
     def context_rows(self, sample: Sample) -> torch.Tensor:
-        model = self.encoder.model
-        ids = torch.tensor(sample.context_ids, dtype=torch.long)
         if sample.level == "text":
-            embed = model.get_input_embeddings()
-            return embed(ids.to(embed.weight.device))
+            return token_rows(self.encoder.model, sample.context_ids)
         n_slots = slots_for(len(sample.context_ids), sample.level)
         key = (sample.context_ids, sample.level)
         if key not in self._pooled:

@@ -16,7 +16,6 @@ from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError, PolicyError, UnknownPolicyError
 from orchestrator.materials import Materials, Source
-from orchestrator.measure import PeakMemory, kv_cache_bytes
 from orchestrator.options import AskOptions
 from orchestrator.orchestrator import AnswerStream, Orchestrator
 from orchestrator.planner import Candidate, Plan, Selection, check_plan
@@ -45,7 +44,6 @@ __all__ = [
     "OptionError",
     "Orchestrator",
     "OrchestratorError",
-    "PeakMemory",
     "Piece",
     "Plan",
     "Policy",
@@ -57,6 +55,5 @@ __all__ = [
     "assemble",
     "check_plan",
     "create_policy",
-    "kv_cache_bytes",
     "register_policy",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from hyperword.prompts import PromptParts
-from orchestrator.materials import embed_text
+from hyperword.rows import text_rows
 
 __all__ = ["Assembled", "MarkerStyle", "Piece", "assemble"]
 
@@ -89,8 +89,8 @@ class Assembled:
 
 def assemble(model: Any, tokenizer: Any, parts: PromptParts, pieces: Sequence[Piece]) -> Assembled:
     """Concatenate prefix, pieces and suffix into `inputs_embeds` `(1, seq, d_model)`."""
-    prefix = embed_text(model, tokenizer, parts.prefix, bos=True)  # (p, d)
-    suffix = embed_text(model, tokenizer, parts.suffix)  # (s, d)
+    prefix = text_rows(model, tokenizer, parts.prefix, bos=True)  # (p, d)
+    suffix = text_rows(model, tokenizer, parts.suffix)  # (s, d)
     rows, spans = [prefix], []
     position, markers, levels = prefix.shape[0], 0, {}
     for piece in pieces:

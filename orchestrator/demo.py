@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hyperword.levels import LevelParts, stored_levels
+from hyperword.memory import model_kv_cache_bytes
 from hyperword.models import DEFAULT_MODEL
 from orchestrator.answer import AnswerReport
-from orchestrator.measure import kv_cache_bytes
 from orchestrator.orchestrator import Orchestrator
 from orchestrator.resources import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 
@@ -134,7 +134,7 @@ def run_demo(
                 levels=orchestrator.levels,
                 skipped=skipped,
                 corpus_tokens=corpus_tokens,
-                full_kv_cache_bytes=kv_cache_bytes(
+                full_kv_cache_bytes=model_kv_cache_bytes(
                     orchestrator.model.config,
                     corpus_tokens,
                     bytes_per_value=next(orchestrator.model.parameters()).dtype.itemsize,

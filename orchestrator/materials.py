@@ -16,23 +16,9 @@ import torch
 from hyperword.levels import LEVELS, LevelParts, ladder
 from orchestrator.focus import Focus
 
-__all__ = ["Materials", "Source", "embed_text"]
+__all__ = ["Materials", "Source"]
 
 logger = logging.getLogger(__name__)
-
-
-def embed_text(model: Any, tokenizer: Any, text: str, *, bos: bool = False) -> torch.Tensor:
-    """Input-embedding rows of `text` (the layer's forward, so any scaling applies): `(n, d)`."""
-    ids = tokenizer(text, add_special_tokens=False).input_ids
-    if bos and tokenizer.bos_token_id is not None:
-        ids = [tokenizer.bos_token_id, *ids]
-    return embed_ids(model, ids)
-
-
-def embed_ids(model: Any, ids: Sequence[int]) -> torch.Tensor:
-    """Input-embedding rows of base-token ids: `(len(ids), d_model)`."""
-    layer = model.get_input_embeddings()
-    return layer(torch.tensor(list(ids), dtype=torch.long, device=layer.weight.device))
 
 
 @dataclass

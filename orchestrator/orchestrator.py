@@ -20,14 +20,15 @@ import torch
 
 from hyperword.generation import stream as stream_tokens
 from hyperword.levels import LEVELS
+from hyperword.memory import PeakMemory, model_kv_cache_bytes
 from hyperword.models import DEFAULT_MODEL
 from hyperword.prompts import PromptTemplate, get_template, template_for_model
+from hyperword.rows import text_rows
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError
 from orchestrator.focus import Focus
-from orchestrator.materials import Materials, Source, embed_text
-from orchestrator.measure import PeakMemory, kv_cache_bytes
+from orchestrator.materials import Materials, Source
 from orchestrator.options import AskOptions
 from orchestrator.planner import Candidate, Plan, check_plan
 from orchestrator.policy import create_policy
@@ -303,7 +304,7 @@ class Orchestrator:
                 dropped=len(plan.dropped),
                 sources=tuple(reports),
                 peak_memory_bytes=peak.peak_bytes,
-                kv_cache_bytes=kv_cache_bytes(
+                kv_cache_bytes=model_kv_cache_bytes(
                     self.model.config,
                     assembled.prompt_positions + tokens.new_tokens,
                     bytes_per_value=_dtype(self.model).itemsize,
@@ -335,7 +336,7 @@ class Orchestrator:
             source = sources[selection.index]
             keep = None if selection.limit is None else selection.limit - marker_budget
             cut = keep is not None and keep < source.cost(selection.level)
-            marker = embed_text(self.model, self.base_tokenizer, self.markers.text(n))  # (m, d)
+            marker = text_rows(self.model, self.base_tokenizer, self.markers.text(n))  # (m, d)
             content = self.materials.rows(source, selection.level, keep=keep, focus=focus)
             pieces.append(Piece(level=selection.level, marker=marker, content=content))
             hit = source.hit

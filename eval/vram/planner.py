@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.exceptions import EvalError
+from hyperword import memory
 from hyperword.levels import ladder
 
 __all__ = [
@@ -220,17 +221,15 @@ def count_parameters(shape: ModelShape) -> int:
 def kv_cache_bytes(
     shape: ModelShape, tokens: int, *, batch: int = 1, bytes_per_value: float = 2
 ) -> int:
-    """Bytes of the KV cache after `tokens` positions.
-
-    `2 (k and v) * kv_heads * head_dim * batch * bytes_per_value`, summed over layers of the
-    cached positions: `tokens` for a full-attention layer, `min(tokens, window - 1)` for a
-    sliding-window layer (transformers' dynamic cache keeps `window - 1` past positions; the
-    next token makes the window full).
-    """
-    cached = sum(
-        tokens if window is None else min(tokens, window - 1) for window in shape.layer_windows
+    """Bytes of the KV cache after `tokens` positions (`hyperword.memory.kv_cache_bytes`)."""
+    return memory.kv_cache_bytes(
+        shape.layer_windows,
+        kv_heads=shape.num_kv_heads,
+        head_dim=shape.head_dim,
+        tokens=tokens,
+        batch=batch,
+        bytes_per_value=bytes_per_value,
     )
-    return math.ceil(2 * shape.num_kv_heads * shape.head_dim * cached * batch * bytes_per_value)
 
 
 def activation_bytes(

@@ -6,17 +6,9 @@ import torch
 
 from hyperword.generation import Generation, generate
 from hyperword.prompts import PromptTemplate
+from hyperword.rows import text_rows
 
 __all__ = ["answer_from_rows", "qa_embeds", "text_rows"]
-
-
-def text_rows(model, tokenizer, text: str, *, bos: bool = False) -> torch.Tensor:
-    """Input-embedding rows of `text`: `(n_tokens, d_model)`."""
-    ids = tokenizer(text, add_special_tokens=False).input_ids
-    if bos and tokenizer.bos_token_id is not None:
-        ids = [tokenizer.bos_token_id, *ids]
-    embed = model.get_input_embeddings()
-    return embed(torch.tensor(ids, dtype=torch.long, device=embed.weight.device))
 
 
 def qa_embeds(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from hyperword.memory import model_kv_cache_bytes
 from hyperword.prompts import get_template
+from hyperword.rows import text_rows
 from mnemonic import Hit
-from orchestrator import MarkerStyle, Materials, Piece, assemble, kv_cache_bytes
-from orchestrator.materials import embed_text
+from orchestrator import MarkerStyle, Materials, Piece, assemble
 
 D_MODEL = 32  # the tiny model's hidden size
 
@@ -19,7 +20,7 @@ def hit(text, i=0):
 
 def test_assemble_places_prefix_pieces_and_suffix(model, base_tokenizer):
     parts = get_template("qa-bare").render(question="Who?", context="")
-    marker = embed_text(model, base_tokenizer, "[1] ")  # (m, d)
+    marker = text_rows(model, base_tokenizer, "[1] ")  # (m, d)
     content = torch.zeros(5, D_MODEL)
     out = assemble(model, base_tokenizer, parts, [Piece("scene", marker, content)])
     prefix = 1 + len(base_tokenizer(parts.prefix, add_special_tokens=False).input_ids)  # BOS
@@ -37,7 +38,7 @@ def test_assemble_places_prefix_pieces_and_suffix(model, base_tokenizer):
 def test_assembled_text_equals_embedding_the_ids(model, base_tokenizer):
     """A text piece assembled from rows gives the same prompt as embedding its ids."""
     parts = get_template("qa-bare").render(question="Who?", context="")
-    rows = embed_text(model, base_tokenizer, "The bridge crosses the river.")
+    rows = text_rows(model, base_tokenizer, "The bridge crosses the river.")
     out = assemble(model, base_tokenizer, parts, [Piece("text", rows[:0], rows)])
     texts = [parts.prefix, "The bridge crosses the river.", parts.suffix]
     ids = [base_tokenizer.bos_token_id]
@@ -84,7 +85,7 @@ def test_kv_cache_bytes_matches_the_vram_planner(model):
 
     shape = model_shape_from_config(model.config)
     for tokens in (1, 100, 1000):
-        assert kv_cache_bytes(model.config, tokens, bytes_per_value=4) == planner_bytes(
+        assert model_kv_cache_bytes(model.config, tokens, bytes_per_value=4) == planner_bytes(
             shape, tokens, bytes_per_value=4
         )
 
@@ -107,7 +108,7 @@ def test_kv_cache_bytes_caps_sliding_window_layers():
     )
     shape = model_shape_from_config(config)
     for tokens in (10, 31, 500):
-        assert kv_cache_bytes(config, tokens, bytes_per_value=2) == planner_bytes(
+        assert model_kv_cache_bytes(config, tokens, bytes_per_value=2) == planner_bytes(
             shape, tokens, bytes_per_value=2
         )
-    assert kv_cache_bytes(config, 500, bytes_per_value=2) < 6 * 2 * 16 * 500 * 2
+    assert model_kv_cache_bytes(config, 500, bytes_per_value=2) < 6 * 2 * 16 * 500 * 2
