@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import click
 
-from hyperword.models import DEFAULT_MODEL
+from hyperword.cli.options import encoder_option, hyperword_tokenizer_option, model_option
 
 __all__ = ["demo_command"]
 
 
 @click.command("demo")
-@click.option(
-    "--model",
-    "model_name",
-    default=DEFAULT_MODEL,
-    show_default=True,
-    help="Base model alias or path.",
-)
+@model_option("model_name")
 @click.option(
     "-n",
     "--questions",
@@ -33,15 +27,8 @@ __all__ = ["demo_command"]
     show_default=True,
     help="Context positions per question.",
 )
-@click.option(
-    "--encoder", default="auto", show_default=True, help="Encoder folder, 'auto' or 'none'."
-)
-@click.option(
-    "--hyperword-tokenizer",
-    default="auto",
-    show_default=True,
-    help="Hyperword tokenizer folder, 'auto' or 'none'.",
-)
+@encoder_option()
+@hyperword_tokenizer_option()
 def demo_command(
     model_name: str, num_questions: int, budget: int, encoder: str, hyperword_tokenizer: str
 ) -> None:
