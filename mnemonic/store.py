@@ -407,7 +407,9 @@ class MnemonicStore:
 
     # -- reading -------------------------------------------------------------------------
 
-    def search(self, query: str, *, k: int = 10, where: str | None = None) -> list[Hit]:
+    def search(
+        self, query: str, *, k: int = 10, where: str | None = None, levels: Sequence[str] = ()
+    ) -> list[Hit]:
         """The `k` chunks most similar to `query` (cosine), best first.
 
         Args:
@@ -415,28 +417,42 @@ class MnemonicStore:
             k: Number of hits.
             where: Optional LanceDB SQL predicate on chunk columns, e.g. `doc_id = 'a.md'`;
                 filtered searches run exactly in LanceDB with the filter applied first.
+            levels: Levels whose stored column values come back in `Hit.stored` (read in
+                the same query as the hits).
         """
-        return self.search_by_vector(self.embed([query])[0], k=k, where=where)
+        return self.search_by_vector(self.embed([query])[0], k=k, where=where, levels=levels)
 
     def search_by_vector(
-        self, vector: np.ndarray, *, k: int = 10, where: str | None = None
+        self,
+        vector: np.ndarray,
+        *,
+        k: int = 10,
+        where: str | None = None,
+        levels: Sequence[str] = (),
     ) -> list[Hit]:
         """Like `search`, for a precomputed normalized vector `(dim,)`."""
         if not isinstance(k, int) or k < 1:
             raise ConfigError(f"k must be a positive int, got {k!r}")
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        columns = [*_HIT_COLUMNS, *self._level_columns(levels)]
         if where:
-            return self._search_lance(vector, k, where)
+            return self._search_lance(vector, k, where, columns)
         for attempt in range(2):
             try:
-                return self._search_faiss(vector, k)
+                return self._search_faiss(vector, k, columns)
             except (OSError, RuntimeError, ValueError):  # files compacted away under us
                 if attempt:
                     raise
                 self._rows = None
         return []
 
-    def _search_faiss(self, vector: np.ndarray, k: int) -> list[Hit]:
+    def _level_columns(self, levels: Sequence[str]) -> list[str]:
+        """The store columns of `levels` that this store's table has (text has none)."""
+        present = set(self._chunks.schema.names)
+        columns = [LEVELS[level].column for level in levels]
+        return [column for column in columns if column and column in present]
+
+    def _search_faiss(self, vector: np.ndarray, k: int, columns: list[str]) -> list[Hit]:
         index = self.sync_index()
         rows = self._rows
         if index.ntotal == 0 or len(rows.seqs) == 0:
@@ -456,7 +472,7 @@ class MnemonicStore:
             return []
         table = (
             self._chunks.take_row_ids([int(r) for r in row_ids])
-            .select(_HIT_COLUMNS)
+            .select(columns)
             .with_row_id()
             .to_arrow()
         )
@@ -468,14 +484,16 @@ class MnemonicStore:
             if int(r) in by_row
         ]
 
-    def _search_lance(self, vector: np.ndarray, k: int, where: str) -> list[Hit]:
+    def _search_lance(
+        self, vector: np.ndarray, k: int, where: str, columns: list[str]
+    ) -> list[Hit]:
         self._chunks.checkout_latest()
         try:
             table = (
                 self._chunks.search(vector, vector_column_name="vector")
                 .distance_type("cosine")
                 .where(where, prefilter=True)
-                .select([*_HIT_COLUMNS, "_distance"])
+                .select([*columns, "_distance"])
                 .limit(k)
                 .to_arrow()
             )
@@ -555,6 +573,7 @@ def _hit(record: dict[str, Any], score: float) -> Hit:
         text=record["text"],
         text_tokens=record["text_tokens"],
         metadata=_metadata(record["metadata"]),
+        stored=_stored(record),
     )
 
 

@@ -15,7 +15,6 @@ from hyperword.levels import LEVELS
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError, PolicyError, UnknownPolicyError
-from orchestrator.materials import Materials, Source
 from orchestrator.options import AskOptions
 from orchestrator.orchestrator import AnswerStream, Orchestrator
 from orchestrator.planner import Candidate, Plan, Selection, check_plan
@@ -40,7 +39,6 @@ __all__ = [
     "DefaultPolicy",
     "FixedLevelPolicy",
     "MarkerStyle",
-    "Materials",
     "OptionError",
     "Orchestrator",
     "OrchestratorError",
@@ -49,7 +47,6 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Selection",
-    "Source",
     "SourceReport",
     "UnknownPolicyError",
     "assemble",

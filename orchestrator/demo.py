@@ -19,8 +19,8 @@ from hyperword.levels import LevelParts, stored_levels
 from hyperword.memory import model_kv_cache_bytes
 from hyperword.models import DEFAULT_MODEL
 from orchestrator.answer import AnswerReport
+from orchestrator.loading import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 from orchestrator.orchestrator import Orchestrator
-from orchestrator.resources import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 
 __all__ = ["DemoResult", "DemoSetup", "run_demo"]
 

@@ -62,22 +62,24 @@ class Focus:
         question: The question asked.
         embed: Texts -> L2-normalized vectors `(n, dim)` (`MnemonicStore.embed`).
         lexical_weight: Weight of the word-overlap share added to the cosine similarity.
+        question_vector: The question's vector when already embedded (else embedded once,
+            on first use).
     """
 
     question: str
     embed: Callable[[Sequence[str]], np.ndarray]
     lexical_weight: float = LEXICAL_WEIGHT
-    _question_vector: np.ndarray | None = field(default=None, repr=False)
+    question_vector: np.ndarray | None = field(default=None, repr=False)
 
     def scored(self, text: str) -> list[tuple[str, float]]:
         """The sentences of `text` with their similarity to the question, in text order."""
         sentences = split_sentences(text)
         if not sentences:
             return []
-        if self._question_vector is None:
-            self._question_vector = self.embed([self.question])[0]
+        if self.question_vector is None:
+            self.question_vector = self.embed([self.question])[0]
         vectors = self.embed(sentences)  # (n, dim)
-        scores = vectors @ self._question_vector  # (n,)
+        scores = vectors @ self.question_vector  # (n,)
         question_words = content_words(self.question)
         return [
             (sentence, float(score) + self.lexical_weight * word_overlap(question_words, sentence))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from hyperword.levels import LEVELS
 from orchestrator.exceptions import PolicyError
@@ -13,7 +14,10 @@ __all__ = ["Candidate", "Plan", "Selection", "check_plan"]
 
 @dataclass(frozen=True)
 class Candidate:
-    """One retrieved chunk as a policy sees it.
+    """One retrieved chunk, costed at each available level (`orchestrator.candidates`).
+
+    A policy reads `index`, `doc_id`, `score`, `costs` and `marker`; assembly and the report
+    read the rest.
 
     Attributes:
         index: Its rank in retrieval order (0 = most similar).
@@ -23,6 +27,11 @@ class Candidate:
             marker included.
         marker: Positions of its source marker alone (a cut source keeps `limit - marker`
             tokens).
+        hit: The store's search hit.
+        hop: The retrieval round that found it (2: from a first-round hit's bridge sentence).
+        base_ids: Its text in base-model tokens (no special tokens).
+        values: Per costed level, its value (`Level.encode`: hyperword ids, stored soft
+            vectors, or None when computed on reading).
     """
 
     index: int
@@ -30,6 +39,10 @@ class Candidate:
     score: float
     costs: Mapping[str, int]
     marker: int = 0
+    hit: Any = field(default=None, repr=False, compare=False)
+    hop: int = 1
+    base_ids: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    values: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ class Orchestrated(Method):
     hyperword_tokenizer: Any = "auto"  # a folder, "auto" or None
 
     def __init__(self, context: MethodContext):
-        from orchestrator.resources import (
+        from orchestrator.loading import (
             optional_part,
             resolve_encoder,
             resolve_hyperword_tokenizer,

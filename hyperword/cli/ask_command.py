@@ -46,7 +46,7 @@ def ask_command(
     takes its default.
     """
     from orchestrator import Orchestrator
-    from orchestrator.resources import optional_part
+    from orchestrator.loading import optional_part
 
     orchestrator = Orchestrator(
         store_dir,

@@ -34,7 +34,7 @@ def demo_command(
 ) -> None:
     """Ingest the sample corpus (invented facts) at every available level, then answer."""
     from orchestrator.demo import run_demo
-    from orchestrator.resources import optional_part
+    from orchestrator.loading import optional_part
 
     click.echo(f"Loading {model_name} and the embedder...", err=True)
     results = run_demo(

@@ -68,7 +68,7 @@ def serve_command(
     device: str | None,
 ) -> None:
     """Serve memory, search, ask and OpenAI-compatible chat completions over HTTP."""
-    from orchestrator.resources import optional_part
+    from orchestrator.loading import optional_part
     from orchestrator.service import ServiceConfig, serve
 
     config = ServiceConfig(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from hyperword.generation import Generation, generate
+from hyperword.generation import Generation, answer_text, generate
 from hyperword.prompts import PromptTemplate
 from hyperword.rows import text_rows
 
@@ -37,7 +37,7 @@ def answer_from_rows(
         model, tokenizer, inputs_embeds=embeds.unsqueeze(0), max_new_tokens=max_new_tokens
     )
     return Generation(
-        text=text.split("\n")[0].strip(),
+        text=answer_text(text),
         prompt_tokens=int(embeds.shape[0]),
         context_tokens=int(context_rows.shape[0]),
         new_tokens=new_tokens,

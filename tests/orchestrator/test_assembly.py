@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
+from hyperword.levels import LevelParts, level_names
 from hyperword.memory import model_kv_cache_bytes
 from hyperword.prompts import get_template
 from hyperword.rows import text_rows
 from mnemonic import Hit
-from orchestrator import MarkerStyle, Materials, Piece, assemble
+from orchestrator import MarkerStyle, Piece, assemble
+from orchestrator.candidates import candidate_rows, cost_candidates
 
 D_MODEL = 32  # the tiny model's hidden size
 
@@ -57,26 +59,23 @@ def test_marker_style(base_tokenizer):
         MarkerStyle(source="[{m}]")
 
 
-def test_materials_costs_and_rows_agree(model, base_tokenizer, encoder, hyperword_tokenizer):
-    materials = Materials(
+def test_candidates_costs_and_rows_agree(model, base_tokenizer, encoder, hyperword_tokenizer):
+    parts = LevelParts(
         model, base_tokenizer, hyperword_tokenizer=hyperword_tokenizer, encoder=encoder
     )
-    assert materials.available == ("text", "hyperword", "scene", "concept")
+    levels = level_names()
     text = "Zephyrine tea is brewed from the dried leaves of the kopa shrub. " * 3
-    (source,) = materials.prepare([hit(text)], levels=materials.available)
-    assert source.cost("text") == len(base_tokenizer(text, add_special_tokens=False).input_ids)
-    assert source.cost("hyperword") < source.cost("text")
-    assert hyperword_tokenizer.expand(source.hyperword_ids) == source.base_ids
-    for level in materials.available:
-        rows = materials.rows(source, level)
-        assert rows.shape == (source.cost(level), D_MODEL), level
-    assert source.cost("scene") == -(-source.cost("text") // 8) + 2
-    assert source.cost("concept") == -(-source.cost("text") // 64) + 2
-    assert materials.rows(source, "hyperword", keep=3).shape == (3, D_MODEL)
-
-
-def test_materials_without_extras_offer_text_only(model, base_tokenizer):
-    assert Materials(model, base_tokenizer).available == ("text",)
+    (candidate,) = cost_candidates([(hit(text), 1)], levels=levels, parts=parts, marker=2)
+    base = base_tokenizer(text, add_special_tokens=False).input_ids
+    assert candidate.costs["text"] == len(base) + 2 and candidate.base_ids == tuple(base)
+    assert candidate.costs["hyperword"] < candidate.costs["text"]
+    assert hyperword_tokenizer.expand(candidate.values["hyperword"]) == base
+    for level in levels:
+        rows = candidate_rows(candidate, level, parts)
+        assert rows.shape == (candidate.costs[level] - 2, D_MODEL), level
+    assert candidate.costs["scene"] == -(-len(base) // 8) + 2 + 2
+    assert candidate.costs["concept"] == -(-len(base) // 64) + 2 + 2
+    assert candidate_rows(candidate, "hyperword", parts, keep=3).shape == (3, D_MODEL)
 
 
 def test_kv_cache_bytes_matches_the_vram_planner(model):
