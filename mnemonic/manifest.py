@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hyperword import __version__
 from hyperword.config_io import config_from_dict, read_json, write_json
-from mnemonic.exceptions import IncompatibleStoreError, StoreError
+from hyperword.models import DEFAULT_MODEL
+from mnemonic.chunking import ChunkingConfig
+from mnemonic.exceptions import ConfigError, IncompatibleStoreError, StoreError
 
-__all__ = ["MANIFEST", "StoreManifest"]
+__all__ = ["MANIFEST", "StoreManifest", "embedder_identity", "open_manifest"]
 
 MANIFEST = "store.json"
 FORMAT = "hyperword-mnemonic"
@@ -77,3 +80,81 @@ class StoreManifest:
                     f"store {folder} was built with {what} {stored!r}, not {given!r}; open it "
                     f"with the same settings or use a new store folder"
                 )
+
+
+def embedder_identity(embedder: Any) -> tuple[str, int]:
+    """`(id, dim)` of a sentence-transformers-like embedder."""
+    name = getattr(embedder, "hyperword_id", None) or getattr(embedder, "name_or_path", None)
+    if not name:
+        raise ConfigError("the embedder needs a `hyperword_id` (use hyperword.load_embedder)")
+    for method in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
+        if hasattr(embedder, method):
+            return str(name), int(getattr(embedder, method)())
+    raise ConfigError(f"cannot tell the dimension of embedder {name!r}")
+
+
+def open_manifest(
+    folder: Path,
+    *,
+    embedder: Any,
+    load_embedder: Callable[[], Any],
+    base_model: str | None,
+    chunking: ChunkingConfig | None,
+    encoders: dict[str, dict[str, str]],
+    create: bool,
+) -> StoreManifest:
+    """The manifest of the store in `folder`, checked against what it is opened with.
+
+    An existing store must match the given embedder, base model, chunking and encoders (a
+    level's encoder is recorded the first time one is given); a new one records them.
+
+    Args:
+        folder: The store folder.
+        embedder: The embedder given (None: the store's own, loaded on use).
+        load_embedder: Loads the default embedder, for a new store given none.
+        base_model: The base model whose tokenizer counts tokens (None: the recorded one).
+        chunking: The chunking settings given (None: the recorded ones).
+        encoders: `{level: {"id", "version"}}` of the chunk encoders given.
+        create: Create the store when missing.
+
+    Raises:
+        StoreError: `folder` is a file, a folder that is not a store, or missing with
+            `create` off.
+        IncompatibleStoreError: The store was built with something else.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"store path {folder} is a file, not a folder")
+    if (folder / MANIFEST).is_file():
+        manifest = StoreManifest.load(folder)
+        given_id, given_dim = embedder_identity(embedder) if embedder is not None else (None, None)
+        manifest.check(
+            folder=folder,
+            embedder_id=given_id,
+            embedding_dim=given_dim,
+            base_model=base_model,
+            chunking=chunking.to_dict() if chunking else None,
+            encoders=encoders,
+        )
+        new_levels = set(encoders) - set(manifest.encoders)
+        if new_levels:
+            manifest.encoders.update({level: encoders[level] for level in new_levels})
+            manifest.save(folder)
+        return manifest
+    if folder.is_dir() and any(folder.iterdir()):
+        raise StoreError(f"{folder} is a non-empty folder without {MANIFEST}: not a store")
+    if not create:
+        raise StoreError(f"no store at {folder} (ingest something first)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create store folder {folder}: {error}") from error
+    embedder_id, dim = embedder_identity(embedder if embedder is not None else load_embedder())
+    manifest = StoreManifest(
+        embedder_id=embedder_id,
+        embedding_dim=dim,
+        base_model=base_model or DEFAULT_MODEL,
+        chunking=(chunking or ChunkingConfig()).to_dict(),
+        encoders=encoders,
+    )
+    manifest.save(folder)
+    return manifest
