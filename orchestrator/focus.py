@@ -8,10 +8,11 @@ meets "designed"). Sentences are taken best first while they fit and put back in
 original order (a sentence too long for the room left is cut to it when nothing has been
 taken yet, so an excerpt is never empty).
 
-Measured on 285 SQuAD questions (part 1, seeded sample; `python -m eval.bench_focus`): the
-sentence holding the answer scores highest 81.4% of the time by cosine alone, 88.1% by word
-overlap alone, 87.0% by their sum. SQuAD questions reuse their passage's words, which favours
-overlap; the sum keeps the embedder for questions that paraphrase.
+Measured on 285 SQuAD questions (part 1, seeded sample;
+`python -m eval.benchmarks.bench_focus`): the sentence holding the answer scores highest
+81.4% of the time by cosine alone, 88.1% by word overlap alone, 87.0% by their sum. SQuAD
+questions reuse their passage's words, which favours overlap; the sum keeps the embedder for
+questions that paraphrase.
 
 The same scores pick a chunk's *bridge sentence* for two-hop retrieval (`Orchestrator`
 with `hops=2`): the sentence of the best hit nearest the question names what to look up next,

@@ -169,7 +169,7 @@ def resolve_adapter_folder(name_or_path: str | Path) -> Path:
         return shipped
     raise TrainingConfigError(
         f"no hyperword adapter at {name_or_path} (and none shipped for '{alias}'); train one "
-        f"with `python -m eval.bench_hyperword_model --train-adapter DIR`"
+        f"with `python -m eval.benchmarks.bench_hyperword_model --train-adapter DIR`"
     )
 
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from eval.bench_orchestrator import BenchConfig, main, plan_cells, run_bench
-from eval.bench_orchestrator_report import format_checks, table_header
+from eval.benchmarks.bench_orchestrator import BenchConfig, main, plan_cells, run_bench
+from eval.benchmarks.bench_orchestrator_report import format_checks, table_header
 from eval.exceptions import EvalError
 from eval.methods.orchestrated import Orchestrated
 from hyperword.exceptions import UnknownNameError

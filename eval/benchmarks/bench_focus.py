@@ -1,6 +1,7 @@
 """How often the orchestrator's excerpt scoring puts the answer's sentence first (SQuAD).
 
-    python -m eval.bench_focus --squad ../shared/data/squad-v1.1-dev-part1.json.gz --limit 300
+    python -m eval.benchmarks.bench_focus \
+        --squad ../shared/data/squad-v1.1-dev-part1.json.gz --limit 300
 
 For a seeded uniform sample of questions, each paragraph is split into sentences
 (`orchestrator.focus.split_sentences`) and scored against the question three ways: cosine

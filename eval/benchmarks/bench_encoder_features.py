@@ -1,6 +1,7 @@
 """Which frozen features should the encoder pool? Short same-data runs, held-out answer loss.
 
-    python -m eval.bench_encoder_features --squad ../shared/data/squad-v1.1-dev-part1.json.gz
+    python -m eval.benchmarks.bench_encoder_features \
+        --squad ../shared/data/squad-v1.1-dev-part1.json.gz
 
 Each variant trains a fresh scene-level encoder on the QA objective for the same steps and the
 same batches (same seed), then reports the teacher-forced loss of the gold answers of held-out
