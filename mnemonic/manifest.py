@@ -144,11 +144,23 @@ def open_manifest(
         raise StoreError(f"{folder} is a non-empty folder without {MANIFEST}: not a store")
     if not create:
         raise StoreError(f"no store at {folder} (ingest something first)")
+    embedder_id, dim = embedder_identity(embedder if embedder is not None else load_embedder())
+    return _create(folder, embedder_id, dim, base_model, chunking, encoders)
+
+
+def _create(
+    folder: Path,
+    embedder_id: str,
+    dim: int,
+    base_model: str | None,
+    chunking: ChunkingConfig | None,
+    encoders: dict[str, dict[str, str]],
+) -> StoreManifest:
+    """A new store's manifest, written into `folder` (created)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StoreError(f"cannot create store folder {folder}: {error}") from error
-    embedder_id, dim = embedder_identity(embedder if embedder is not None else load_embedder())
     manifest = StoreManifest(
         embedder_id=embedder_id,
         embedding_dim=dim,

@@ -57,6 +57,13 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
     app.state.hyperword = state
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.config.max_body_bytes)
+    _memory_routes(app, state)
+    _answer_routes(app, state)
+    return app
+
+
+def _memory_routes(app: FastAPI, state: ServiceState) -> None:
+    """`/healthz`, and adding, deleting and searching memory."""
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -84,6 +91,10 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
         hits = state.search(body.store, body.query, k=body.k, where=body.where)
         return {"hits": [hit.to_dict() for hit in hits]}
 
+
+def _answer_routes(app: FastAPI, state: ServiceState) -> None:
+    """`/v1/ask` and the OpenAI-compatible `/v1/chat/completions`."""
+
     @app.post("/v1/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
         orchestrator = state.orchestrator(body.store)
@@ -106,8 +117,6 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache"},
         )
-
-    return app
 
 
 async def _pump(answer_stream: AnswerStream) -> AsyncIterator[tuple[str, Any]]:
