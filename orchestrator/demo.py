@@ -85,7 +85,7 @@ def run_demo(
     Args:
         model_name: Base model alias or folder.
         num_questions: How many sample questions.
-        budget: Context positions per question.
+        budget: Context tokens per question.
         encoder: Encoder folder, `"auto"` or None (see `Orchestrator`).
         hyperword_tokenizer: Hyperword tokenizer folder, `"auto"` or None.
         on_setup: Called once the store is built.

@@ -7,7 +7,7 @@
     plan      each hit costed at every available level (candidates.py), a level per
               candidate under the budget (the policy, checked by planner.check_plan)
     assemble  one inputs_embeds sequence (assembly.py; a cut verbatim source keeps its
-              sentences nearest the question, focus.py)
+              sentences nearest the question, extractive.py)
     generate  greedy or sampled, streamed, the answer cut at its first line
     report    Answer + AnswerReport
 
@@ -34,7 +34,7 @@ from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
 from orchestrator.candidates import candidate_rows, cost_candidates
 from orchestrator.exceptions import OptionError, OrchestratorError
-from orchestrator.focus import Focus
+from orchestrator.extractive import SentenceScorer
 from orchestrator.loading import load_parts, reader_template
 from orchestrator.options import AskOptions
 from orchestrator.planner import Candidate, Plan, check_plan
@@ -79,7 +79,7 @@ class AnswerStream:
 
 
 class Orchestrator:
-    """Answers questions from a mnemonic store under a budget of context positions.
+    """Answers questions from a mnemonic store under a budget of context tokens.
 
     Args:
         store: A `mnemonic.MnemonicStore`, or the folder of one.
@@ -92,7 +92,7 @@ class Orchestrator:
             one) or None.
         tokenizer: A `HyperwordTokenizer` (enables `hyperword`), a folder, `"auto"`
             (`$HYPERWORD_TOKENIZER`, else the one shipped for the model, if any) or None.
-        budget: Default context budget (positions: sources plus their markers).
+        budget: Default context budget (tokens: sources plus their markers).
         policy: Default planning policy.
         options: Defaults for every other `ask` option.
         markers: How sources are marked in the context.
@@ -180,9 +180,10 @@ class Orchestrator:
                 vector=vector,
             )
         answer_stream = AnswerStream(question, iter(()))
-        # excerpts are cut under the model's lock: their sentences take the store's to embed
-        focus = Focus(question, self._embed, question_vector=vector) if opts.focus else None
-        steps = self._answer(answer_stream, opts, levels, policy, template, found, focus, start)
+        scorer = None
+        if opts.focus:  # extractive excerpts (cut under the model's lock; see _embed)
+            scorer = SentenceScorer(question, self._embed, question_vector=vector)
+        steps = self._answer(answer_stream, opts, levels, policy, template, found, scorer, start)
         answer_stream._steps = steps
         return answer_stream
 
@@ -222,7 +223,7 @@ class Orchestrator:
         policy: Policy,
         template: PromptTemplate,
         found: list[tuple[Any, int]],
-        focus: Focus | None,
+        scorer: SentenceScorer | None,
         start: float,
     ) -> Iterator[str]:
         """Plan, assemble, generate (yielding the answer's pieces), then report."""
@@ -233,7 +234,7 @@ class Orchestrator:
             retrieval_seconds = time.perf_counter() - start
             with PeakMemory(_device(self.model)) as peak:
                 assembled, sources = self._assemble(
-                    holder.question, template, plan, candidates, focus
+                    holder.question, template, plan, candidates, scorer
                 )
                 tokens = stream_tokens(
                     self.model,
@@ -266,10 +267,10 @@ class Orchestrator:
             return self.store.embed(texts)
 
     def _candidates(self, found: list[tuple[Any, int]], levels: tuple[str, ...]) -> list[Candidate]:
-        """The hits costed at `levels`, each with the longest source marker's positions."""
+        """The hits costed at `levels`, each with the longest source marker's tokens."""
         tokenizer = self.base_tokenizer
-        positions = (self.markers.positions(tokenizer, n) for n in range(1, len(found) + 1))
-        marker = max(positions, default=0)
+        sizes = (self.markers.tokens(tokenizer, n) for n in range(1, len(found) + 1))
+        marker = max(sizes, default=0)
         return cost_candidates(found, levels=levels, parts=self.parts, marker=marker)
 
     def _assemble(
@@ -278,10 +279,10 @@ class Orchestrator:
         template: PromptTemplate,
         plan: Plan,
         candidates: list[Candidate],
-        focus: Focus | None,
+        scorer: SentenceScorer | None,
     ) -> tuple[Assembled, list[SourceReport]]:
         """The prompt with the planned sources as its context, and a report per source."""
-        excerpt = self._excerpt(focus)
+        excerpt = self._excerpt(scorer)
         pieces, sources = [], []
         with torch.no_grad():
             for n, selection in enumerate(plan.selections, start=1):
@@ -292,17 +293,17 @@ class Orchestrator:
                 content = candidate_rows(candidate, level, self.parts, keep=keep, excerpt=excerpt)
                 pieces.append(Piece(level=level, marker=marker, content=content))
                 cut = keep is not None and keep < candidate.costs[level] - candidate.marker
-                positions = int(marker.shape[0] + content.shape[0])
-                sources.append(_source_report(n, candidate, level, positions, cut, focus))
+                tokens = int(marker.shape[0] + content.shape[0])
+                sources.append(_source_report(n, candidate, level, tokens, cut, scorer))
             parts = template.render(question=question, context="" if pieces else None)
             assembled = assemble(self.model, self.base_tokenizer, parts, pieces)
         return assembled, sources
 
-    def _excerpt(self, focus: Focus | None) -> Excerpt | None:
+    def _excerpt(self, scorer: SentenceScorer | None) -> Excerpt | None:
         """Cuts a verbatim source to its sentences nearest the question (None: a prefix)."""
-        if focus is None:
+        if scorer is None:
             return None
-        return lambda text, keep: focus.excerpt(self.base_tokenizer, text, keep)
+        return lambda text, keep: scorer.excerpt(self.base_tokenizer, text, keep)
 
     def _report(
         self,
@@ -320,17 +321,17 @@ class Orchestrator:
         total_seconds: float,
     ) -> AnswerReport:
         """What the answer cost: tokens per level, memory and time."""
-        per_level = {level: assembled.level_positions.get(level, 0) for level in levels}
-        per_level["markers"] = assembled.marker_positions
+        per_level = {level: assembled.level_tokens.get(level, 0) for level in levels}
+        per_level["markers"] = assembled.marker_tokens
         return AnswerReport(
             budget=opts.budget,
             policy=opts.policy,
             template=template.name,
             levels_available=self.levels,
             tokens_per_level=per_level,
-            context_tokens=assembled.context_positions,
+            context_tokens=assembled.context_tokens,
             full_context_tokens=sum(len(c.base_ids) for c in candidates),
-            prompt_tokens=assembled.prompt_positions,
+            prompt_tokens=assembled.prompt_tokens,
             new_tokens=tokens.new_tokens,
             retrieved=len(candidates),
             dropped=len(plan.dropped),
@@ -338,7 +339,7 @@ class Orchestrator:
             peak_memory_bytes=peak_bytes,
             kv_cache_bytes=model_kv_cache_bytes(
                 self.model.config,
-                assembled.prompt_positions + tokens.new_tokens,
+                assembled.prompt_tokens + tokens.new_tokens,
                 bytes_per_value=_dtype(self.model).itemsize,
             ),
             retrieval_seconds=retrieval_seconds,
@@ -350,7 +351,7 @@ class Orchestrator:
 
 
 def _source_report(
-    n: int, candidate: Candidate, level: str, positions: int, cut: bool, focus: Focus | None
+    n: int, candidate: Candidate, level: str, tokens: int, cut: bool, scorer: SentenceScorer | None
 ) -> SourceReport:
     hit = candidate.hit
     return SourceReport(
@@ -360,10 +361,10 @@ def _source_report(
         chunk_index=hit.chunk_index,
         score=float(hit.score),
         level=level,
-        positions=positions,
+        tokens=tokens,
         text_tokens=len(candidate.base_ids),
         cut=cut,
-        excerpt=cut and focus is not None and LEVELS[level].excerpts,
+        excerpt=cut and scorer is not None and LEVELS[level].excerpts,
         hop=candidate.hop,
     )
 

@@ -23,9 +23,9 @@ class Candidate:
         index: Its rank in retrieval order (0 = most similar).
         doc_id: The document it comes from.
         score: Cosine similarity to the question.
-        costs: Context positions it takes at each level it is available at, its source
+        costs: Context tokens it takes at each level it is available at, its source
             marker included.
-        marker: Positions of its source marker alone (a cut source keeps `limit - marker`
+        marker: Tokens of its source marker alone (a cut source keeps `limit - marker`
             tokens).
         hit: The store's search hit.
         hop: The retrieval round that found it (2: from a first-round hit's bridge sentence).
@@ -53,7 +53,7 @@ class Selection:
         index: The candidate's `index`.
         level: One of the candidate's available levels.
         limit: For cuttable levels (`Level.cuttable`: `text`, `hyperword`) only: cut the
-            source to this many positions (marker included) instead of its full cost.
+            source to this many tokens (marker included) instead of its full cost.
     """
 
     index: int
@@ -63,10 +63,10 @@ class Selection:
 
 @dataclass(frozen=True)
 class Plan:
-    """Checked selections in context order (most relevant first) and the positions they take."""
+    """Checked selections in context order (most relevant first) and the tokens they take."""
 
     selections: tuple[Selection, ...]
-    positions: int
+    tokens: int
     budget: int
     dropped: tuple[int, ...] = field(default=())  # candidate indexes left out
 
@@ -86,11 +86,11 @@ def check_plan(
 
     Raises:
         PolicyError: A candidate twice or unknown, a level it lacks, a bad cut, or more
-            positions than `budget`.
+            tokens than `budget`.
     """
     by_index = {c.index: c for c in candidates}
     seen: set[int] = set()
-    positions = 0
+    tokens = 0
     for selection in selections:
         candidate = by_index.get(selection.index)
         if candidate is None or selection.index in seen:
@@ -110,13 +110,13 @@ def check_plan(
             if not candidate.marker < selection.limit <= cost:
                 raise PolicyError(
                     f"policy '{policy}' cut candidate {selection.index} to {selection.limit} "
-                    f"positions; it must be above its marker ({candidate.marker}) and at most "
+                    f"tokens; it must be above its marker ({candidate.marker}) and at most "
                     f"its cost ({cost})"
                 )
             cost = selection.limit
-        positions += cost
-    if positions > budget:
-        raise PolicyError(f"policy '{policy}' planned {positions} positions over budget {budget}")
+        tokens += cost
+    if tokens > budget:
+        raise PolicyError(f"policy '{policy}' planned {tokens} tokens over budget {budget}")
     ordered = tuple(sorted(selections, key=lambda s: s.index))
     dropped = tuple(c.index for c in candidates if c.index not in seen)
-    return Plan(selections=ordered, positions=positions, budget=budget, dropped=dropped)
+    return Plan(selections=ordered, tokens=tokens, budget=budget, dropped=dropped)

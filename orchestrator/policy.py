@@ -1,7 +1,7 @@
 """Planning policies: which retrieved chunks go into the context, and at which level.
 
 A policy gets the candidates (best first, each with its cost at every available level) and
-a budget of context positions, and returns `Selection`s; `planner.check_plan` checks them.
+a budget of context tokens, and returns `Selection`s; `planner.check_plan` checks them.
 Register a new one with `@register_policy("name")` on a `Policy` subclass whose `Config`
 dataclass lists its options.
 """
@@ -42,7 +42,7 @@ class Policy:
         self.config = config if config is not None else self.Config()
 
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
-        """Selections for `candidates` (best first) within `budget` positions."""
+        """Selections for `candidates` (best first) within `budget` context tokens."""
         raise NotImplementedError
 
 
@@ -116,8 +116,8 @@ class DefaultPolicy(Policy):
     tokens fit: it is cut to the room left (the orchestrator then keeps its sentences
     nearest the question, `AskOptions.focus`) rather than stepped down to a compressed
     level. Once only the cheapest level is left (concept tokens when an encoder is
-    loaded), the rest go in at it while they fit, so many documents get a few positions
-    each. A candidate that fits at no level, when at least `min_fill` positions are left,
+    loaded), the rest go in at it while they fit, so many documents get a few tokens
+    each. A candidate that fits at no level, when at least `min_fill` tokens are left,
     goes in cut to them at a token level (a prefix of its verbatim tokens or hyperword ids
     is valid text), which fills the budget.
     """
@@ -220,7 +220,7 @@ class DefaultPolicy(Policy):
         if room < self.config.min_fill or room <= candidate.marker:
             return None
         cuttable = [level.name for level in ladder() if level.cuttable]
-        for level in reversed(cuttable):  # hyperword ids first: more text per position
+        for level in reversed(cuttable):  # hyperword ids first: more text per token
             if level in candidate.costs:
                 return Selection(candidate.index, level, limit=min(room, candidate.costs[level]))
         return None

@@ -3,7 +3,7 @@
 A two-hop question ("where was the designer of the Lutri Bridge born?") names one document
 (the bridge's) whose text names the next ("... designed by Zolu Ovaith"); the question alone
 rarely retrieves that second one. With `hops=2`, the sentence of the best first-round hit
-nearest the question (its *bridge sentence*, `Focus.best_sentence`), less the words the
+nearest the question (its *bridge sentence*, `SentenceScorer.best_sentence`), less the words the
 question already has (`bridge_query`: "Zolu Ovaith"), is searched as well, and the two
 rankings are interleaved: the best first-round hit, then alternately the next new second-round
 hit and the next first-round hit, each chunk once.
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.focus import Focus, bridge_query
+from orchestrator.extractive import SentenceScorer, bridge_query
 
 __all__ = ["interleave_hops", "retrieve"]
 
@@ -31,7 +31,7 @@ def retrieve(
     hops: int = 1,
     levels: Sequence[str] = (),
     vector: np.ndarray | None = None,
-    scorer: Focus | None = None,
+    scorer: SentenceScorer | None = None,
 ) -> list[tuple[Any, int]]:
     """At most `k` `(hit, hop)` pairs for `question`, best first (see the module docstring).
 
@@ -50,7 +50,7 @@ def retrieve(
     first = store.search_by_vector(vector, k=k, where=where, levels=levels)
     if hops < 2 or not first:
         return [(hit, 1) for hit in first]
-    scorer = scorer or Focus(question, store.embed, question_vector=vector)
+    scorer = scorer or SentenceScorer(question, store.embed, question_vector=vector)
     bridge = scorer.best_sentence(first[0].text)
     query = bridge_query(question, bridge) if bridge else None
     second = store.search(query, k=k, where=where, levels=levels) if query else []

@@ -163,7 +163,7 @@ class Orchestrated(Method):
             {
                 "doc_id": s.doc_id,
                 "level": s.level,
-                "positions": s.positions,
+                "tokens": s.tokens,
                 "score": round(s.score, 4),
                 "cut": s.cut,
                 "excerpt": s.excerpt,

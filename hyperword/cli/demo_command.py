@@ -25,7 +25,7 @@ __all__ = ["demo_command"]
     type=click.IntRange(min=1),
     default=128,
     show_default=True,
-    help="Context positions per question.",
+    help="Context tokens per question.",
 )
 @encoder_option()
 @hyperword_tokenizer_option()
@@ -79,7 +79,7 @@ def _print_result(result) -> None:
         f"{report.kv_cache_bytes / 2**20:.1f} MiB"
     )
     sources = ", ".join(
-        f"[{s.n}] {s.doc_id} {s.level}{cut_label(s)} {s.positions}" for s in report.sources
+        f"[{s.n}] {s.doc_id} {s.level}{cut_label(s)} {s.tokens}" for s in report.sources
     )
     click.echo(f"   sources: {sources or 'none'}")
     click.echo(

@@ -31,9 +31,9 @@ def test_assemble_places_prefix_pieces_and_suffix(model, base_tokenizer):
     assert out.inputs_embeds.shape == (1, prefix + m + 5 + suffix, D_MODEL)
     assert out.context_start == prefix
     assert out.spans == ((prefix, prefix + m + 5),)
-    assert out.marker_positions == m
-    assert out.level_positions == {"scene": 5}
-    assert out.context_positions == m + 5
+    assert out.marker_tokens == m
+    assert out.level_tokens == {"scene": 5}
+    assert out.context_tokens == m + 5
     assert torch.equal(out.inputs_embeds[0, prefix + m : prefix + m + 5], content)
 
 
@@ -54,7 +54,7 @@ def test_marker_style(base_tokenizer):
     style = MarkerStyle()
     assert style.text(1) == "[1] "
     assert style.text(2) == "\n[2] "
-    assert style.positions(base_tokenizer, 2) > style.positions(base_tokenizer, 1) > 0
+    assert style.tokens(base_tokenizer, 2) > style.tokens(base_tokenizer, 1) > 0
     with pytest.raises(ValueError, match="format string"):
         MarkerStyle(source="[{m}]")
 

@@ -32,7 +32,7 @@ def check_report(answer, budget):
     report = answer.report
     assert report.context_tokens <= budget
     assert report.context_tokens == sum(report.tokens_per_level.values())
-    assert report.context_tokens == sum(s.positions for s in report.sources)
+    assert report.context_tokens == sum(s.tokens for s in report.sources)
     assert report.prompt_tokens > report.context_tokens
     assert report.retrieved == len(report.sources) + report.dropped
     assert report.full_context_tokens >= sum(s.text_tokens for s in report.sources)

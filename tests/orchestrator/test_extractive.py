@@ -8,7 +8,7 @@ import pytest
 
 from mnemonic import ChunkingConfig, MnemonicStore
 from orchestrator import AskOptions, OptionError, Orchestrator
-from orchestrator.focus import Focus, bridge_query, content_words, split_sentences
+from orchestrator.extractive import SentenceScorer, bridge_query, content_words, split_sentences
 from orchestrator.retrieval import interleave_hops, retrieve
 
 PASSAGE = (
@@ -56,7 +56,7 @@ def test_split_sentences():
 
 
 def test_excerpt_keeps_the_sentences_nearest_the_question_in_order(embedder, base_tokenizer):
-    focus = Focus("Who designed the Velloran Glass Bridge?", _embed(embedder))
+    focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
     design = DESIGN
     keep = len(base_tokenizer(design, add_special_tokens=False).input_ids)
     ids = focus.excerpt(base_tokenizer, PASSAGE, keep)
@@ -71,7 +71,7 @@ def test_excerpt_keeps_the_sentences_nearest_the_question_in_order(embedder, bas
 
 
 def test_an_overlong_best_sentence_is_cut_not_dropped(embedder, base_tokenizer):
-    focus = Focus("Who designed the Velloran Glass Bridge?", _embed(embedder))
+    focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
     ids = focus.excerpt(base_tokenizer, PASSAGE, 5)
     assert len(ids) == 5
     assert focus.excerpt(base_tokenizer, "", 5) == []

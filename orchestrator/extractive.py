@@ -1,12 +1,12 @@
-"""Question-focused excerpts: a verbatim chunk cut to its sentences nearest the question.
+"""Extractive compression: a verbatim chunk cut to its sentences nearest the question.
 
 When a plan cuts a `text` source to fewer tokens than it has, a prefix keeps whatever the
-chunk opens with; an excerpt keeps the sentences the question is about. A sentence scores its
-cosine similarity to the question (the store's retrieval embedder) plus the share of the
-question's content words it contains (compared on their first 5 letters, so "designer"
-meets "designed"). Sentences are taken best first while they fit and put back in their
-original order (a sentence too long for the room left is cut to it when nothing has been
-taken yet, so an excerpt is never empty).
+chunk opens with; an excerpt keeps the sentences the question is about. `SentenceScorer`
+scores each sentence: its cosine similarity to the question (the store's retrieval embedder)
+plus the share of the question's content words it contains (compared on their first 5
+letters, so "designer" meets "designed"). Sentences are taken best first while they fit and
+put back in their original order (a sentence too long for the room left is cut to it when
+nothing has been taken yet, so an excerpt is never empty).
 
 Measured on 285 SQuAD questions (part 1, seeded sample;
 `python -m eval.benchmarks.bench_focus`): the sentence holding the answer scores highest
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Focus", "bridge_query", "content_words", "split_sentences", "word_overlap"]
+__all__ = ["SentenceScorer", "bridge_query", "content_words", "split_sentences", "word_overlap"]
 
 LEXICAL_WEIGHT = 1.0  # weight of the word-overlap share added to the cosine similarity
 STEM_LETTERS = 5  # words are compared on their first letters
@@ -56,8 +56,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 @dataclass
-class Focus:
-    """Scores sentences against one question and builds excerpts of chunks.
+class SentenceScorer:
+    """Scores sentences against one question; builds excerpts and finds bridge sentences.
 
     Args:
         question: The question asked.
