@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from adapters.encoder_data import QaItem
+from hyperword.rows import token_rows
 
 __all__ = ["AUTOENCODE_PROMPT", "Sample", "batch_loss", "draw_sample"]
 
@@ -77,10 +78,9 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
     Only the last `max(target) + 1` positions get logits: the 262k-row vocabulary would
     otherwise cost more than the transformer layers.
     """
-    embed = model.get_input_embeddings()
-    device = embed.weight.device
+    device = model.get_input_embeddings().weight.device
     rows = [
-        torch.cat([p.to(device), embed(torch.tensor(t, dtype=torch.long, device=device))])
+        torch.cat([p.to(device), token_rows(model, t)])
         for p, t in zip(prompts, targets, strict=True)
     ]
     batch, length, d_model = len(rows), max(r.shape[0] for r in rows), rows[0].shape[1]
