@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from adapters.encoder_data import QaItem
 from adapters.synthetic_facts import invented_fact_item
+from hyperword.rows import token_rows
 
 __all__ = ["AUTOENCODE_PROMPT", "QaPool", "Sample", "batch_loss", "draw_sample"]
 
@@ -111,10 +112,9 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
     from the decoder stack and only those rows go through the output layer): with Gemma's
     262k-row vocabulary, logits for every position would cost more than the layers.
     """
-    embed = model.get_input_embeddings()
-    device = embed.weight.device
+    device = model.get_input_embeddings().weight.device
     rows = [
-        torch.cat([p.to(device), embed(torch.tensor(t, dtype=torch.long, device=device))])
+        torch.cat([p.to(device), token_rows(model, t)])
         for p, t in zip(prompts, targets, strict=True)
     ]
     batch, length, d_model = len(rows), max(r.shape[0] for r in rows), rows[0].shape[1]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from adapters.exceptions import TrainingConfigError
+from hyperword.config_io import config_from_dict
 from hyperword.encoder.base import SOFT_LEVELS
 
 __all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "QA_SOURCES", "EncoderTrainingConfig"]
-
-logger = logging.getLogger(__name__)
 
 CONTEXT_LEVELS = (*SOFT_LEVELS, "text")
 OBJECTIVES = ("qa", "autoencode", "continuation")
@@ -140,16 +138,9 @@ class EncoderTrainingConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> EncoderTrainingConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            logger.warning("ignoring unknown training settings %s in %s", unknown, source)
         if "output_dir" not in data:
             raise TrainingConfigError(f"{source}: 'output_dir' is required")
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError as error:
-            raise TrainingConfigError(f"{source}: {error}") from None
+        return config_from_dict(cls, data, source=source, error=TrainingConfigError)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

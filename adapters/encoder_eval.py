@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from adapters.encoder_batches import Sample, batch_loss
+from adapters.encoder_config import CONTEXT_LEVELS
 from adapters.encoder_data import QaItem
 from adapters.encoder_prompts import PromptBuilder
 from hyperword.encoder import HyperwordEncoder, answer_from_rows
@@ -41,7 +42,7 @@ class QaEvaluator:
         items: Sequence[QaItem],
         score: Scorer,
         *,
-        levels: Sequence[str] = ("scene", "concept", "text"),
+        levels: Sequence[str] = CONTEXT_LEVELS,
         max_context_tokens: int = 256,
     ):
         self.items = list(items)

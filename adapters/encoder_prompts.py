@@ -16,6 +16,7 @@ import torch
 from adapters.encoder_batches import AUTOENCODE_PROMPT, Sample
 from hyperword.encoder import HyperwordEncoder, qa_embeds, slots_for, text_rows
 from hyperword.prompts import get_template
+from hyperword.rows import token_rows
 
 __all__ = ["PromptBuilder"]
 
@@ -67,9 +68,8 @@ class PromptBuilder:
                     self._features.popitem(last=False)
         if "embedding" not in self.encoder.config.features:
             return hidden
-        embed = self.encoder.model.get_input_embeddings()
         with torch.no_grad():
-            rows = embed(torch.tensor(ids, dtype=torch.long, device=embed.weight.device))
+            rows = token_rows(self.encoder.model, ids)
         return torch.cat([hidden, rows.float()], dim=-1)
 
     @property
@@ -80,12 +80,10 @@ class PromptBuilder:
     def context_rows(self, samples: Sequence[Sample]) -> list[torch.Tensor]:
         """Each sample's context: plain embedding rows, or its soft tokens between markers."""
         out: list[torch.Tensor | None] = [None] * len(samples)
-        embed = self.encoder.model.get_input_embeddings()
         by_level: dict[str, list[int]] = {}
         for i, sample in enumerate(samples):
             if sample.level == "text":
-                ids = torch.tensor(sample.context_ids, dtype=torch.long, device=embed.weight.device)
-                out[i] = embed(ids)
+                out[i] = token_rows(self.encoder.model, sample.context_ids)
             else:
                 by_level.setdefault(sample.level, []).append(i)
         for level, indices in by_level.items():

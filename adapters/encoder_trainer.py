@@ -36,7 +36,7 @@ from adapters.encoder_data import (
 from adapters.encoder_prompts import PromptBuilder
 from adapters.exceptions import TrainingConfigError
 from hyperword.encoder import EncoderConfig, HyperwordEncoder
-from hyperword.encoder.encoder import replace_folder
+from hyperword.encoder.folder import replace_folder
 
 __all__ = ["Evaluator", "TrainResult", "train_encoder"]
 

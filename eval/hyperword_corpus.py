@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.bench_tokenizer import load_squad, load_wikitext
+from eval.benchmarks.bench_tokenizer import load_squad, load_wikitext
 
 __all__ = ["HELD_OUT_SQUAD_ARTICLES", "CorpusSplit", "load_split", "main"]
 

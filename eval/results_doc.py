@@ -114,25 +114,8 @@ def _on_shared_questions(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
-    parser.add_argument("--runs-dir", type=Path, default=Path("runs/results"))
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--budget", type=int, default=256)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--squad-limit", type=int, default=200)
-    parser.add_argument("--distractor-limit", type=int, default=100)
-    parser.add_argument("--only", choices=["squad", "squad-distractor-20"], default=None)
-    parser.add_argument(
-        "--assemble-only",
-        action="store_true",
-        help="Run nothing: rebuild the page from the results saved under --runs-dir.",
-    )
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     methods = tuple(m for m in args.methods.split(",") if m)
-
     selected = [s for s in sections(args.data_dir, methods, args) if args.only in (None, s.name)]
     if args.assemble_only:
         selected = []
@@ -150,20 +133,51 @@ def main(argv: list[str] | None = None) -> None:
     # section and keeps the other.
     parts = []
     for section in sections(args.data_dir, methods, args):
-        saved = args.runs_dir / section.name / "results.json"
-        if not saved.is_file():
-            continue
-        data = json.loads(saved.read_text())
-        summaries = _in_registry_order([MethodSummary(**s) for s in data["summaries"]])
-        parts.append(f"## {section.title}\n\n{format_table(summaries)}\n")
-        parts.extend(f"Skipped `{name}`: {why}\n" for name, why in data["skipped"].items())
-        if len({s.examples for s in summaries}) > 1:
-            shared = _on_shared_questions(summaries, data["records"])
-            parts.append(
-                f"The same, on the {shared[0].examples} questions every method answered:\n\n"
-                f"{format_table(shared)}\n"
-            )
-    header = (
+        parts.extend(_section_text(section, args.runs_dir / section.name / "results.json"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(_header(args) + "\n" + "\n".join(parts))
+    print(f"wrote {args.out}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--runs-dir", type=Path, default=Path("runs/results"))
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--budget", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--squad-limit", type=int, default=200)
+    parser.add_argument("--distractor-limit", type=int, default=100)
+    parser.add_argument("--only", choices=["squad", "squad-distractor-20"], default=None)
+    parser.add_argument(
+        "--assemble-only",
+        action="store_true",
+        help="Run nothing: rebuild the page from the results saved under --runs-dir.",
+    )
+    return parser
+
+
+def _section_text(section: Section, saved: Path) -> list[str]:
+    """A section's tables from its saved results (nothing when it has none yet)."""
+    if not saved.is_file():
+        return []
+    data = json.loads(saved.read_text())
+    summaries = _in_registry_order([MethodSummary(**s) for s in data["summaries"]])
+    parts = [f"## {section.title}\n\n{format_table(summaries)}\n"]
+    parts.extend(f"Skipped `{name}`: {why}\n" for name, why in data["skipped"].items())
+    if len({s.examples for s in summaries}) > 1:
+        shared = _on_shared_questions(summaries, data["records"])
+        parts.append(
+            f"The same, on the {shared[0].examples} questions every method answered:\n\n"
+            f"{format_table(shared)}\n"
+        )
+    return parts
+
+
+def _header(args: argparse.Namespace) -> str:
+    return (
         "# Results\n\n"
         f"Regenerated {datetime.date.today()} by `python -m eval.results_doc --data-dir "
         f"{args.data_dir}` on {platform.machine()} "
@@ -177,9 +191,6 @@ def main(argv: list[str] | None = None) -> None:
         "`n`: a method run with a smaller limit answered a subset of the same seeded "
         "sample.\n"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(header + "\n" + "\n".join(parts))
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -114,15 +114,11 @@ def run_eval(
     template = (
         get_template(config.template) if config.template else template_for_model(config.model)
     )
-    full_tokens = {ex.id: count_tokens(tokenizer, ex.context) for ex in examples}
-    kv_bytes = _kv_bytes_function(model)
     model_name = str(getattr(model, "name_or_path", config.model))
     log = Checkpoint(
         checkpoint, {"config": asdict(config), "model": model_name, "template": template.name}
     )
-    records: list[ExampleRecord] = []
-    summaries: list[MethodSummary] = []
-    skipped: dict[str, str] = {}
+    scorer = _Scorer(model, tokenizer, examples, log)
     with tempfile.TemporaryDirectory(prefix="hyperword-eval-") as workdir:
         context = MethodContext(
             model=model,
@@ -133,53 +129,7 @@ def run_eval(
             seed=config.seed,
             max_new_tokens=config.max_new_tokens,
         )
-        bar = tqdm(total=len(examples) * len(config.methods), disable=not progress, unit="q")
-        for name in config.methods:
-            options = config.method_options.get(name)
-            try:
-                method = get_method(name)(replace(context, options=options) if options else context)
-            except MethodUnavailableError as error:
-                logger.warning("skipping %s: %s", name, error)
-                skipped[name] = str(error)
-                bar.update(len(examples))
-                continue
-            bar.set_postfix_str(name)
-            method_records = []
-            for example in examples:
-                done = log.get(name, example.id)
-                if done is not None:
-                    method_records.append(done)
-                    bar.update(1)
-                    continue
-                with PeakMemory(model.device) as peak:
-                    result = method.run(example)
-                generation = result.generation
-                scores = score_answer(generation.text, example.answers)
-                record = ExampleRecord(
-                    example_id=example.id,
-                    method=name,
-                    question=example.question,
-                    answers=example.answers,
-                    prediction=generation.text,
-                    em=scores.em,
-                    f1=scores.f1,
-                    contains=scores.contains,
-                    context_tokens=generation.context_tokens,
-                    prompt_tokens=generation.prompt_tokens,
-                    full_context_tokens=full_tokens[example.id],
-                    new_tokens=generation.new_tokens,
-                    prefill_seconds=generation.prefill_seconds,
-                    total_seconds=generation.total_seconds,
-                    peak_memory_bytes=peak.peak_bytes,
-                    kv_cache_bytes=kv_bytes(generation.prompt_tokens + generation.new_tokens),
-                    details=result.details,
-                )
-                log.append(record)
-                method_records.append(record)
-                bar.update(1)
-            records.extend(method_records)
-            summaries.append(summarize(name, method_records, method.config()))
-        bar.close()
+        records, summaries, skipped = _run_methods(config, context, examples, scorer, progress)
     return EvalResult(
         config=config,
         model=model_name,
@@ -188,6 +138,76 @@ def run_eval(
         summaries=summaries,
         skipped=skipped,
     )
+
+
+def _run_methods(
+    config: EvalConfig,
+    context: MethodContext,
+    examples: list[Example],
+    scorer: _Scorer,
+    progress: bool,
+) -> tuple[list[ExampleRecord], list[MethodSummary], dict[str, str]]:
+    """Each method of `config` on every example: records, summaries, methods skipped."""
+    records: list[ExampleRecord] = []
+    summaries: list[MethodSummary] = []
+    skipped: dict[str, str] = {}
+    bar = tqdm(total=len(examples) * len(config.methods), disable=not progress, unit="q")
+    for name in config.methods:
+        options = config.method_options.get(name)
+        try:
+            method = get_method(name)(replace(context, options=options) if options else context)
+        except MethodUnavailableError as error:
+            logger.warning("skipping %s: %s", name, error)
+            skipped[name] = str(error)
+            bar.update(len(examples))
+            continue
+        bar.set_postfix_str(name)
+        method_records = [scorer.record(name, method, example, bar) for example in examples]
+        records.extend(method_records)
+        summaries.append(summarize(name, method_records, method.config()))
+    bar.close()
+    return records, summaries, skipped
+
+
+class _Scorer:
+    """Runs a method on one example and records its answer, scores and costs (checkpointed)."""
+
+    def __init__(self, model: Any, tokenizer: Any, examples: list[Example], log: Checkpoint):
+        self.model, self.log = model, log
+        self.full_tokens = {ex.id: count_tokens(tokenizer, ex.context) for ex in examples}
+        self.kv_bytes = _kv_bytes_function(model)
+
+    def record(self, name: str, method: Any, example: Example, bar: Any) -> ExampleRecord:
+        done = self.log.get(name, example.id)
+        if done is not None:
+            bar.update(1)
+            return done
+        with PeakMemory(self.model.device) as peak:
+            result = method.run(example)
+        generation = result.generation
+        scores = score_answer(generation.text, example.answers)
+        record = ExampleRecord(
+            example_id=example.id,
+            method=name,
+            question=example.question,
+            answers=example.answers,
+            prediction=generation.text,
+            em=scores.em,
+            f1=scores.f1,
+            contains=scores.contains,
+            context_tokens=generation.context_tokens,
+            prompt_tokens=generation.prompt_tokens,
+            full_context_tokens=self.full_tokens[example.id],
+            new_tokens=generation.new_tokens,
+            prefill_seconds=generation.prefill_seconds,
+            total_seconds=generation.total_seconds,
+            peak_memory_bytes=peak.peak_bytes,
+            kv_cache_bytes=self.kv_bytes(generation.prompt_tokens + generation.new_tokens),
+            details=result.details,
+        )
+        self.log.append(record)
+        bar.update(1)
+        return record
 
 
 def _kv_bytes_function(model):

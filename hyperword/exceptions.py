@@ -8,6 +8,7 @@ __all__ = [
     "MissingPackageError",
     "ModelNotFoundError",
     "UnknownModelError",
+    "UnknownNameError",
 ]
 
 
@@ -29,3 +30,14 @@ class ModelNotFoundError(HyperwordError, FileNotFoundError):
 
 class CacheError(HyperwordError, OSError):
     """The model cache directory cannot be used (not writable, or not a directory)."""
+
+
+class UnknownNameError(HyperwordError, KeyError, ValueError):
+    """No entry of a registry (policy, method, task, level, index kind, ...) has that name.
+
+    A `KeyError` (registries are mappings) and a `ValueError` (a bad option value), so code
+    that caught either keeps working.
+    """
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""

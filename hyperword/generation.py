@@ -9,7 +9,7 @@ are decoded (for streaming answers).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -20,8 +20,11 @@ __all__ = [
     "Generation",
     "Sampling",
     "TokenStream",
+    "answer_pieces",
     "answer_question",
+    "answer_text",
     "count_tokens",
+    "first_line",
     "generate",
     "stream",
 ]
@@ -53,6 +56,29 @@ class Generation:
     def tokens_per_second(self) -> float:
         decode = self.total_seconds - self.prefill_seconds
         return self.new_tokens / decode if decode > 0 else 0.0
+
+
+def first_line(text: str) -> str:
+    """`text` up to its first newline: answers are one line (the toolkit's one newline cut)."""
+    return text.split("\n")[0]
+
+
+def answer_text(text: str, *, stop_at_newline: bool = True) -> str:
+    """The answer in generated `text`: its first line (with `stop_at_newline`), stripped."""
+    return (first_line(text) if stop_at_newline else text).strip()
+
+
+def answer_pieces(pieces: Iterable[str], *, stop_at_newline: bool = True) -> Iterator[str]:
+    """`answer_text` as it streams: pieces cut at the first newline, the first one lstripped."""
+    text = ""
+    for piece in pieces:
+        if stop_at_newline and "\n" in text + piece:
+            piece = first_line(text + piece)[len(text) :]
+        if not text:
+            piece = piece.lstrip()  # the answer is stripped; so is the stream
+        if piece:
+            text += piece
+            yield piece
 
 
 def count_tokens(tokenizer, text: str) -> int:
@@ -275,7 +301,7 @@ def answer_question(
         model, tokenizer, input_ids=prompt_ids, max_new_tokens=max_new_tokens
     )
     return Generation(
-        text=text.split("\n")[0].strip(),
+        text=answer_text(text),
         prompt_tokens=int(prompt_ids.shape[1]),
         context_tokens=context_tokens,
         new_tokens=new_tokens,

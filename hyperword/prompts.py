@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hyperword.registry import Registry
+
 __all__ = [
     "DEFAULT_TEMPLATE",
     "PROMPT_TEMPLATES",
@@ -67,24 +69,17 @@ class PromptTemplate:
         return f"{lead}Question: {question}\nAnswer:"
 
 
-PROMPT_TEMPLATES: dict[str, PromptTemplate] = {}
+PROMPT_TEMPLATES: Registry[PromptTemplate] = Registry("prompt template")
 
 
 def register_template(template: PromptTemplate) -> PromptTemplate:
     """Add a template; a name already taken raises `ValueError`."""
-    if template.name in PROMPT_TEMPLATES:
-        raise ValueError(f"prompt template '{template.name}' is already registered")
-    PROMPT_TEMPLATES[template.name] = template
-    return template
+    return PROMPT_TEMPLATES.add(template.name, template)
 
 
 def get_template(name: str) -> PromptTemplate:
-    try:
-        return PROMPT_TEMPLATES[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown prompt template '{name}'; choose one of {sorted(PROMPT_TEMPLATES)}"
-        ) from None
+    """The template registered as `name` (`UnknownNameError` when there is none)."""
+    return PROMPT_TEMPLATES[name]
 
 
 register_template(PromptTemplate(name="qa-bare"))

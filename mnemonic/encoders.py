@@ -1,9 +1,9 @@
-"""Hook for the encoders of later levels (hyperword ids, scene and concept soft tokens).
+"""Hook for the encoders of the levels the store keeps a column for (`stored_levels()`).
 
 A `ChunkEncoder` turns chunk texts into one level's column values at ingest time:
 
-- `level == "hyperword"`: one `list[int]` of hyperword ids per text;
-- `level == "scene"` or `"concept"`: one float array `(n_slots, d_model)` per text,
+- `hyperword`: one `list[int]` of hyperword ids per text;
+- a soft level (`scene`, `concept`, ...): one float array `(n_slots, d_model)` per text,
   stored as float16.
 
 Register a factory with `@register_chunk_encoder("name")`, build it with
@@ -16,17 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from hyperword.levels import stored_levels
+from hyperword.registry import Registry
 from mnemonic.exceptions import ConfigError
 
 __all__ = [
-    "ENCODER_LEVELS",
+    "CHUNK_ENCODERS",
     "ChunkEncoder",
     "chunk_encoders",
     "create_chunk_encoder",
     "register_chunk_encoder",
 ]
-
-ENCODER_LEVELS = ("hyperword", "scene", "concept")
 
 
 @runtime_checkable
@@ -42,39 +42,31 @@ class ChunkEncoder(Protocol):
         ...
 
 
-_FACTORIES: dict[str, Callable[..., ChunkEncoder]] = {}
+CHUNK_ENCODERS: Registry[Callable[..., ChunkEncoder]] = Registry("chunk encoder")
 
 
 def register_chunk_encoder(
     name: str,
 ) -> Callable[[Callable[..., ChunkEncoder]], Callable[..., ChunkEncoder]]:
     """Register a chunk-encoder factory (a class or function) under `name`."""
-
-    def decorator(factory: Callable[..., ChunkEncoder]) -> Callable[..., ChunkEncoder]:
-        if name in _FACTORIES:
-            raise ValueError(f"chunk encoder '{name}' is already registered")
-        _FACTORIES[name] = factory
-        return factory
-
-    return decorator
+    return CHUNK_ENCODERS.register(name)
 
 
 def create_chunk_encoder(name: str, **options: Any) -> ChunkEncoder:
-    """Build a registered chunk encoder."""
-    if name not in _FACTORIES:
-        raise ConfigError(f"unknown chunk encoder '{name}'; registered: {sorted(_FACTORIES)}")
-    return validate_encoder(_FACTORIES[name](**options))
+    """Build a registered chunk encoder (`UnknownNameError` for an unknown name)."""
+    return validate_encoder(CHUNK_ENCODERS[name](**options))
 
 
 def chunk_encoders() -> list[str]:
     """Names of the registered chunk encoders."""
-    return sorted(_FACTORIES)
+    return CHUNK_ENCODERS.names()
 
 
 def validate_encoder(encoder: Any) -> ChunkEncoder:
     """Check an encoder's shape: a known level, string id and version, an `encode` method."""
     if not isinstance(encoder, ChunkEncoder):
         raise ConfigError(f"{encoder!r} is not a ChunkEncoder (level, id, version, encode)")
-    if encoder.level not in ENCODER_LEVELS:
-        raise ConfigError(f"encoder level '{encoder.level}' is not one of {ENCODER_LEVELS}")
+    levels = tuple(level.name for level in stored_levels())
+    if encoder.level not in levels:
+        raise ConfigError(f"encoder level '{encoder.level}' is not one of {levels}")
     return encoder

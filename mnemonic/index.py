@@ -25,6 +25,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from hyperword.registry import Registry
 from mnemonic.exceptions import ConfigError, IndexLoadError
 
 __all__ = [
@@ -67,11 +68,9 @@ class IndexConfig:
     )
 
     def __post_init__(self) -> None:
-        kinds = sorted(INDEX_KINDS)
-        if self.kind != "auto" and self.kind not in INDEX_KINDS:
-            raise ConfigError(f"index kind '{self.kind}' is unknown; choose 'auto' or {kinds}")
-        if self.ann_kind not in INDEX_KINDS:
-            raise ConfigError(f"ann_kind '{self.ann_kind}' is unknown; choose one of {kinds}")
+        if self.kind != "auto":
+            INDEX_KINDS[self.kind]  # an unknown kind raises UnknownNameError
+        INDEX_KINDS[self.ann_kind]
         for name in ("exact_threshold", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -107,17 +106,15 @@ class IndexKind:
         """Apply search-time parameters to the inner index (after build or load)."""
 
 
-INDEX_KINDS: dict[str, IndexKind] = {}
+INDEX_KINDS: Registry[IndexKind] = Registry("index kind")
 
 
 def register_index(name: str) -> Callable[[type[IndexKind]], type[IndexKind]]:
-    """Register an `IndexKind` subclass under `name`; a name taken twice raises."""
+    """Register an `IndexKind` subclass under `name` (one instance); a name taken twice raises."""
 
     def decorator(cls: type[IndexKind]) -> type[IndexKind]:
-        if name in INDEX_KINDS:
-            raise ValueError(f"index kind '{name}' is already registered")
         cls.name = name
-        INDEX_KINDS[name] = cls()
+        INDEX_KINDS.add(name, cls())
         return cls
 
     return decorator

@@ -24,12 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from hyperword.levels import LEVELS, stored_levels
 from mnemonic.readers import SkippedInput, SourceDocument
-from mnemonic.schema import chunks_schema, documents_schema
+from mnemonic.schema import documents_schema
 
 if TYPE_CHECKING:
     from mnemonic.store import MnemonicStore
@@ -74,7 +74,7 @@ class _PendingDoc:
 class _Pipeline:
     def __init__(self, store: MnemonicStore, *, progress: bool) -> None:
         self.store = store
-        self.schema = chunks_schema(store.manifest.embedding_dim)
+        self.schema = store._chunks.schema  # its own columns (an older store lacks new levels')
         self.rows: list[dict[str, Any]] = []
         self.finished: list[_PendingDoc] = []  # chunked; commit after their rows are flushed
         self.written = self.resumed = self.docs_written = self.unchanged = self.seen = 0
@@ -138,22 +138,13 @@ class _Pipeline:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         texts = [r["text"] for r in rows]
         vectors = self.store.embed(texts)  # (n, dim)
-        columns: dict[str, Any] = {
-            "hyperword_ids": None,
-            "scene_vectors": None,
-            "concept_vectors": None,
-        }
+        n = len(rows)
+        columns: dict[str, Any] = {level.column: [None] * n for level in stored_levels()}
         for encoder in self.store.encoders:
-            values = encoder.encode(texts)
-            if encoder.level == "hyperword":
-                columns["hyperword_ids"] = [[int(i) for i in v] for v in values]
-            else:
-                columns[f"{encoder.level}_vectors"] = [
-                    np.asarray(v, dtype=np.float16).reshape(len(v), -1).tolist() for v in values
-                ]
+            level = LEVELS[encoder.level]
+            columns[level.column] = [level.to_column(v) for v in encoder.encode(texts)]
         seqs = self.store.next_seqs(len(rows))
         manifest = self.store.manifest
-        n = len(rows)
         data = {
             "id": [r["id"] for r in rows],
             "seq": seqs,
@@ -162,9 +153,7 @@ class _Pipeline:
             "chunk_index": [r["chunk_index"] for r in rows],
             "text": texts,
             "text_tokens": [r["text_tokens"] for r in rows],
-            "hyperword_ids": columns["hyperword_ids"] or [None] * n,
-            "scene_vectors": columns["scene_vectors"] or [None] * n,
-            "concept_vectors": columns["concept_vectors"] or [None] * n,
+            **columns,
             "vector": pa.FixedSizeListArray.from_arrays(
                 pa.array(vectors.reshape(-1)), manifest.embedding_dim
             ),
@@ -174,6 +163,7 @@ class _Pipeline:
             "encoder_id": [self.encoder_ids] * n,
             "encoder_version": [self.encoder_versions] * n,
         }
+        data = {name: data[name] for name in self.schema.names}
         self.store._chunks.add(pa.table(data, schema=self.schema))
         for r in rows:
             self.present[r["doc_id"], r["doc_hash"]].add(r["id"])

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import time
-import uuid
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hyperword import __version__
-from mnemonic.exceptions import IncompatibleStoreError, StoreError
+from hyperword.config_io import config_from_dict, read_json, write_json
+from hyperword.models import DEFAULT_MODEL
+from mnemonic.chunking import ChunkingConfig
+from mnemonic.exceptions import ConfigError, IncompatibleStoreError, StoreError
 
-__all__ = ["MANIFEST", "StoreManifest"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["MANIFEST", "StoreManifest", "embedder_identity", "open_manifest"]
 
 MANIFEST = "store.json"
 FORMAT = "hyperword-mnemonic"
@@ -40,33 +38,21 @@ class StoreManifest:
     def save(self, folder: Path) -> None:
         """Write `store.json` atomically (sorted keys)."""
         self.toolkit_version = __version__
-        tmp = Path(folder) / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(json.dumps(asdict(self), sort_keys=True, indent=2) + "\n")
-        os.replace(tmp, Path(folder) / MANIFEST)
+        write_json(Path(folder) / MANIFEST, asdict(self), version=False)  # toolkit_version
 
     @classmethod
     def load(cls, folder: Path) -> StoreManifest:
         """Read `store.json`; unknown keys are dropped with a warning."""
         path = Path(folder) / MANIFEST
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise StoreError(f"cannot read the store manifest {path}: {error}") from error
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        data = read_json(path, error=StoreError, what="the store manifest")
+        if data.get("format") != FORMAT:
             raise StoreError(f"{path} is not a Hyperword store manifest")
         if data.get("format_version", 0) > FORMAT_VERSION:
             raise IncompatibleStoreError(
                 f"store {folder} has format version {data['format_version']}; this toolkit "
                 f"({__version__}) reads up to {FORMAT_VERSION}: upgrade hyperword"
             )
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            logger.warning("ignoring unknown keys in %s: %s", path, ", ".join(unknown))
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError as error:
-            raise StoreError(f"the store manifest {path} is incomplete: {error}") from error
+        return config_from_dict(cls, data, source=f"the store manifest {path}", error=StoreError)
 
     def check(
         self,
@@ -94,3 +80,93 @@ class StoreManifest:
                     f"store {folder} was built with {what} {stored!r}, not {given!r}; open it "
                     f"with the same settings or use a new store folder"
                 )
+
+
+def embedder_identity(embedder: Any) -> tuple[str, int]:
+    """`(id, dim)` of a sentence-transformers-like embedder."""
+    name = getattr(embedder, "hyperword_id", None) or getattr(embedder, "name_or_path", None)
+    if not name:
+        raise ConfigError("the embedder needs a `hyperword_id` (use hyperword.load_embedder)")
+    for method in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
+        if hasattr(embedder, method):
+            return str(name), int(getattr(embedder, method)())
+    raise ConfigError(f"cannot tell the dimension of embedder {name!r}")
+
+
+def open_manifest(
+    folder: Path,
+    *,
+    embedder: Any,
+    load_embedder: Callable[[], Any],
+    base_model: str | None,
+    chunking: ChunkingConfig | None,
+    encoders: dict[str, dict[str, str]],
+    create: bool,
+) -> StoreManifest:
+    """The manifest of the store in `folder`, checked against what it is opened with.
+
+    An existing store must match the given embedder, base model, chunking and encoders (a
+    level's encoder is recorded the first time one is given); a new one records them.
+
+    Args:
+        folder: The store folder.
+        embedder: The embedder given (None: the store's own, loaded on use).
+        load_embedder: Loads the default embedder, for a new store given none.
+        base_model: The base model whose tokenizer counts tokens (None: the recorded one).
+        chunking: The chunking settings given (None: the recorded ones).
+        encoders: `{level: {"id", "version"}}` of the chunk encoders given.
+        create: Create the store when missing.
+
+    Raises:
+        StoreError: `folder` is a file, a folder that is not a store, or missing with
+            `create` off.
+        IncompatibleStoreError: The store was built with something else.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"store path {folder} is a file, not a folder")
+    if (folder / MANIFEST).is_file():
+        manifest = StoreManifest.load(folder)
+        given_id, given_dim = embedder_identity(embedder) if embedder is not None else (None, None)
+        manifest.check(
+            folder=folder,
+            embedder_id=given_id,
+            embedding_dim=given_dim,
+            base_model=base_model,
+            chunking=chunking.to_dict() if chunking else None,
+            encoders=encoders,
+        )
+        new_levels = set(encoders) - set(manifest.encoders)
+        if new_levels:
+            manifest.encoders.update({level: encoders[level] for level in new_levels})
+            manifest.save(folder)
+        return manifest
+    if folder.is_dir() and any(folder.iterdir()):
+        raise StoreError(f"{folder} is a non-empty folder without {MANIFEST}: not a store")
+    if not create:
+        raise StoreError(f"no store at {folder} (ingest something first)")
+    embedder_id, dim = embedder_identity(embedder if embedder is not None else load_embedder())
+    return _create(folder, embedder_id, dim, base_model, chunking, encoders)
+
+
+def _create(
+    folder: Path,
+    embedder_id: str,
+    dim: int,
+    base_model: str | None,
+    chunking: ChunkingConfig | None,
+    encoders: dict[str, dict[str, str]],
+) -> StoreManifest:
+    """A new store's manifest, written into `folder` (created)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create store folder {folder}: {error}") from error
+    manifest = StoreManifest(
+        embedder_id=embedder_id,
+        embedding_dim=dim,
+        base_model=base_model or DEFAULT_MODEL,
+        chunking=(chunking or ChunkingConfig()).to_dict(),
+        encoders=encoders,
+    )
+    manifest.save(folder)
+    return manifest

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hyperword.registry import Registry
 from mnemonic.exceptions import InputFileError
 from mnemonic.schema import Document
 
@@ -57,7 +58,7 @@ class SourceDocument:
 
 
 Reader = Callable[[Path, str, int, list[SkippedInput]], Iterator[SourceDocument]]
-_READERS: dict[str, Reader] = {}
+READERS: Registry[Reader] = Registry("file reader")
 
 
 def register_reader(*suffixes: str) -> Callable[[Reader], Reader]:
@@ -65,9 +66,7 @@ def register_reader(*suffixes: str) -> Callable[[Reader], Reader]:
 
     def decorator(reader: Reader) -> Reader:
         for suffix in suffixes:
-            if suffix in _READERS:
-                raise ValueError(f"a reader for '{suffix}' is already registered")
-            _READERS[suffix] = reader
+            READERS.add(suffix, reader)
         return reader
 
     return decorator
@@ -111,7 +110,7 @@ def iter_path_documents(
         if path.is_dir():
             for file in _walk(path):
                 suffix = _suffix(file)
-                if suffix in _READERS:
+                if suffix in READERS:
                     yield from _read(file, file.relative_to(path).as_posix(), block_chars, skipped)
         elif path.is_file():
             yield from _read(path, path.name, block_chars, skipped)
@@ -137,9 +136,9 @@ def _suffix(path: Path) -> str:
 def _read(
     path: Path, doc_id: str, block_chars: int, skipped: list[SkippedInput]
 ) -> Iterator[SourceDocument]:
-    reader = _READERS.get(_suffix(path))
+    reader = READERS.get(_suffix(path))  # an unsupported file is skipped, not an error
     if reader is None:
-        allowed = ", ".join(sorted(_READERS))
+        allowed = ", ".join(READERS.names())
         _skip(skipped, path, f"unsupported file type (supported: {allowed}, optionally .gz)")
         return
     try:

@@ -2,10 +2,12 @@
 
 A store has two LanceDB tables:
 
-- `chunks`, one row per chunk: ids, text, the retrieval vector and the columns later levels
-  fill. `scene_vectors` and `concept_vectors` are `list<list<float16>>`: one inner list per
-  soft token, `(n_slots, d_model)` when read back as a numpy array. They are null until a
-  chunk encoder for that level is registered with the store.
+- `chunks`, one row per chunk: ids, text, the retrieval vector and one column per level that
+  has one (`hyperword.levels.stored_levels()`): `hyperword_ids` is `list<int32>`;
+  `scene_vectors`, `concept_vectors` (every soft level's `<name>_vectors`) are
+  `list<list<float16>>`, one inner list per soft token, `(n_slots, d_model)` when read back as
+  a numpy array. They are null until a chunk encoder for that level is registered with the
+  store.
 - `documents`, one row per committed document: the content hash that makes ingest
   idempotent and resumable (a document counts as stored once its row is here).
 """
@@ -15,22 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
+from hyperword.levels import LEVELS, stored_levels
+
 __all__ = [
-    "LEVELS",
     "Chunk",
     "Document",
     "Hit",
     "StoreStats",
     "chunks_schema",
     "documents_schema",
+    "level_columns",
 ]
 
-LEVELS = ("text", "hyperword", "scene", "concept")
-
-SOFT_VECTORS = pa.list_(pa.list_(pa.float16()))
+COLUMN_TYPES = {"ids": pa.list_(pa.int32()), "vectors": pa.list_(pa.list_(pa.float16()))}
 
 
 def chunks_schema(dim: int) -> pa.Schema:
@@ -44,9 +45,10 @@ def chunks_schema(dim: int) -> pa.Schema:
             pa.field("chunk_index", pa.int32(), nullable=False),
             pa.field("text", pa.string(), nullable=False),
             pa.field("text_tokens", pa.int32(), nullable=False),  # base-model token count
-            pa.field("hyperword_ids", pa.list_(pa.int32()), nullable=True),
-            pa.field("scene_vectors", SOFT_VECTORS, nullable=True),
-            pa.field("concept_vectors", SOFT_VECTORS, nullable=True),
+            *(
+                pa.field(level.column, COLUMN_TYPES[level.column_type], nullable=True)
+                for level in stored_levels()
+            ),
             pa.field("vector", pa.list_(pa.float32(), dim), nullable=False),
             pa.field("metadata", pa.string(), nullable=True),  # JSON object
             pa.field("embedder_id", pa.string(), nullable=False),
@@ -80,9 +82,27 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+class _LevelColumns:
+    """Reads a level's stored value by its column name (`chunk.scene_vectors`)."""
+
+    stored: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        for level in stored_levels():
+            if level.column == name:
+                return self.__dict__.get("stored", {}).get(level.name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
 @dataclass(frozen=True)
-class Chunk:
-    """One stored chunk; fields of levels that were not requested (or not encoded) are None."""
+class Chunk(_LevelColumns):
+    """One stored chunk, with the stored values of the levels that were asked for.
+
+    Attributes:
+        stored: Level name -> its column's value: hyperword ids (`list[int]`), soft tokens
+            (`(n_slots, d_model)` float16); None where no encoder filled it. Also readable by
+            column name (`chunk.hyperword_ids`, `chunk.scene_vectors`).
+    """
 
     id: str
     doc_id: str
@@ -90,14 +110,17 @@ class Chunk:
     text: str | None = None
     text_tokens: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    hyperword_ids: list[int] | None = None
-    scene_vectors: np.ndarray | None = None  # (n_slots, d_model) float16
-    concept_vectors: np.ndarray | None = None  # (n_slots, d_model) float16
+    stored: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Hit:
-    """A search result: the chunk and its cosine similarity to the query (higher is closer)."""
+class Hit(_LevelColumns):
+    """A search result: the chunk and its cosine similarity to the query (higher is closer).
+
+    Attributes:
+        stored: Level name -> stored value, for the levels the search was asked to read
+            (`search(..., levels=...)`); see `Chunk.stored`.
+    """
 
     id: str
     doc_id: str
@@ -106,6 +129,25 @@ class Hit:
     text: str
     text_tokens: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The hit as JSON-ready data (stored level values left out)."""
+        return {
+            "id": self.id,
+            "doc_id": self.doc_id,
+            "chunk_index": self.chunk_index,
+            "score": self.score,
+            "text": self.text,
+            "text_tokens": self.text_tokens,
+            "metadata": self.metadata,
+        }
+
+
+def level_columns(level: str) -> list[str]:
+    """The `chunks` columns that hold `level` (its text columns for `text`)."""
+    column = LEVELS[level].column
+    return ["text", "text_tokens"] if column is None else [column]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Chunk encoders for the `scene` and `concept` columns, backed by a `HyperwordEncoder`.
+"""Chunk encoders for the soft levels' columns (`scene`, `concept`, ...), from an encoder.
 
     from hyperword.encoder import HyperwordEncoder
     encoder = HyperwordEncoder.from_pretrained()
@@ -11,18 +11,19 @@ vectors from another encoder are refused rather than mixed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from hyperword.levels import encoder_levels, soft_levels
 from mnemonic.encoders import register_chunk_encoder
 
 __all__ = ["SoftTokenChunkEncoder", "soft_chunk_encoders"]
 
 
 class SoftTokenChunkEncoder:
-    """Fills one soft level's column (`scene` or `concept`) at ingest."""
+    """Fills one soft level's column (`scene`, `concept`, ...) at ingest."""
 
     def __init__(self, encoder: Any, *, level: str):
         self.encoder = encoder
@@ -46,18 +47,19 @@ def _load(encoder: Any | None, path: str | None) -> Any:
     return HyperwordEncoder.from_pretrained(path)
 
 
-@register_chunk_encoder("scene")
-def scene_chunk_encoder(encoder: Any | None = None, *, path: str | None = None):
-    """Scene soft tokens from `encoder`, or from the encoder folder `path` (default: shipped)."""
-    return SoftTokenChunkEncoder(_load(encoder, path), level="scene")
+def _factory(level: str) -> Callable[..., SoftTokenChunkEncoder]:
+    def create(encoder: Any | None = None, *, path: str | None = None) -> SoftTokenChunkEncoder:
+        """Soft tokens from `encoder`, or from the encoder folder `path` (default: shipped)."""
+        return SoftTokenChunkEncoder(_load(encoder, path), level=level)
+
+    create.__name__ = f"{level.replace('-', '_')}_chunk_encoder"
+    return create
 
 
-@register_chunk_encoder("concept")
-def concept_chunk_encoder(encoder: Any | None = None, *, path: str | None = None):
-    """Concept soft tokens from `encoder`, or from the encoder folder `path`."""
-    return SoftTokenChunkEncoder(_load(encoder, path), level="concept")
+for _level in soft_levels():  # one registered chunk encoder per soft level, named after it
+    register_chunk_encoder(_level.name)(_factory(_level.name))
 
 
 def soft_chunk_encoders(encoder: Any) -> list[SoftTokenChunkEncoder]:
-    """One chunk encoder per soft level the encoder has."""
-    return [SoftTokenChunkEncoder(encoder, level=level) for level in encoder.config.levels]
+    """One chunk encoder per soft level the encoder serves."""
+    return [SoftTokenChunkEncoder(encoder, level=level) for level in encoder_levels(encoder)]

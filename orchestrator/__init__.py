@@ -11,12 +11,10 @@ print(answer.text, answer.report.context_tokens, answer.report.compression_ratio
 
 from __future__ import annotations
 
+from hyperword.levels import LEVELS
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
 from orchestrator.exceptions import OptionError, OrchestratorError, PolicyError, UnknownPolicyError
-from orchestrator.levels import LEVELS
-from orchestrator.materials import Materials, Source
-from orchestrator.measure import PeakMemory, kv_cache_bytes
 from orchestrator.options import AskOptions
 from orchestrator.orchestrator import AnswerStream, Orchestrator
 from orchestrator.planner import Candidate, Plan, Selection, check_plan
@@ -41,22 +39,18 @@ __all__ = [
     "DefaultPolicy",
     "FixedLevelPolicy",
     "MarkerStyle",
-    "Materials",
     "OptionError",
     "Orchestrator",
     "OrchestratorError",
-    "PeakMemory",
     "Piece",
     "Plan",
     "Policy",
     "PolicyError",
     "Selection",
-    "Source",
     "SourceReport",
     "UnknownPolicyError",
     "assemble",
     "check_plan",
     "create_policy",
-    "kv_cache_bytes",
     "register_policy",
 ]

@@ -1,4 +1,9 @@
-"""What `Orchestrator.ask` returns: the answer text and a typed report of what it cost."""
+"""What `Orchestrator.ask` returns: the answer text and a typed report of what it cost.
+
+A *context token* is one input position the model attends over for the context: a base
+token, a hyperword id, a soft token, a soft level's marker row, or a source marker's token.
+Budgets, costs and reports all count context tokens.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ class SourceReport:
         chunk_index: Position of the chunk in its document.
         score: Cosine similarity to the question.
         level: `text`, `hyperword`, `scene` or `concept`.
-        positions: Context positions it took, its marker included.
+        tokens: Context tokens it took, its marker included.
         text_tokens: Base tokens of its text in full.
         cut: Whether only part of it went in: a prefix, or (`excerpt`) its sentences
             nearest the question.
@@ -35,7 +40,7 @@ class SourceReport:
     chunk_index: int
     score: float
     level: str
-    positions: int
+    tokens: int
     text_tokens: int
     cut: bool = False
     excerpt: bool = False
@@ -47,14 +52,14 @@ class AnswerReport:
     """What an answer cost. Numbers only; `Answer.format_report` formats them.
 
     Attributes:
-        budget: Context positions allowed.
+        budget: Context tokens allowed.
         policy: Planning policy used.
         template: Prompt template used.
         levels_available: Levels the orchestrator could use.
-        tokens_per_level: Context positions per level; source markers under `markers`.
-        context_tokens: Context positions used (all levels and markers).
+        tokens_per_level: Context tokens per level; source markers under `markers`.
+        context_tokens: Context tokens used (all levels and markers).
         full_context_tokens: Base tokens of all retrieved chunks' text, verbatim.
-        prompt_tokens: Input positions of the whole prompt (template included).
+        prompt_tokens: Input tokens of the whole prompt (template included).
         new_tokens: Tokens generated.
         retrieved: Chunks retrieved; `dropped` of them were left out.
         dropped: Retrieved chunks not in the context (threshold or budget).
@@ -91,7 +96,7 @@ class AnswerReport:
 
     @property
     def compression_ratio(self) -> float:
-        """Full retrieved text / context positions used (0 when no context was used)."""
+        """Full retrieved text / context tokens used (0 when no context was used)."""
         return self.full_context_tokens / self.context_tokens if self.context_tokens else 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,7 +123,7 @@ class Answer:
         ratio = f"{r.compression_ratio:.1f}x" if r.context_tokens else "-"
         sources = "; ".join(
             f"[{s.n}] {s.doc_id} #{s.chunk_index} {s.level}{cut_label(s)} "
-            f"{s.positions} tok, score {s.score:.2f}"
+            f"{s.tokens} tok, score {s.score:.2f}"
             for s in r.sources
         )
         return "\n".join(

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from hyperword.prompts import PromptParts
-from orchestrator.materials import embed_text
+from hyperword.rows import text_rows
 
 __all__ = ["Assembled", "MarkerStyle", "Piece", "assemble"]
 
@@ -45,7 +45,7 @@ class MarkerStyle:
         """The marker of source number `n` (1-based), separator included."""
         return (self.separator if n > 1 else "") + self.source.format(n=n)
 
-    def positions(self, tokenizer: Any, n: int) -> int:
+    def tokens(self, tokenizer: Any, n: int) -> int:
         """Tokens of the marker of source `n`."""
         text = self.text(n)
         return len(tokenizer(text, add_special_tokens=False).input_ids) if text else 0
@@ -68,29 +68,29 @@ class Assembled:
         inputs_embeds: `(1, seq, d_model)`.
         context_start: First context position.
         spans: Per piece, `(start, end)` of its rows (marker included) in the sequence.
-        marker_positions: Context positions spent on source markers.
-        level_positions: Context positions per level (markers excluded).
+        marker_tokens: Context tokens spent on source markers.
+        level_tokens: Context tokens per level (markers excluded).
     """
 
     inputs_embeds: torch.Tensor
     context_start: int
     spans: tuple[tuple[int, int], ...]
-    marker_positions: int
-    level_positions: dict[str, int]
+    marker_tokens: int
+    level_tokens: dict[str, int]
 
     @property
-    def prompt_positions(self) -> int:
+    def prompt_tokens(self) -> int:
         return int(self.inputs_embeds.shape[1])
 
     @property
-    def context_positions(self) -> int:
-        return self.marker_positions + sum(self.level_positions.values())
+    def context_tokens(self) -> int:
+        return self.marker_tokens + sum(self.level_tokens.values())
 
 
 def assemble(model: Any, tokenizer: Any, parts: PromptParts, pieces: Sequence[Piece]) -> Assembled:
     """Concatenate prefix, pieces and suffix into `inputs_embeds` `(1, seq, d_model)`."""
-    prefix = embed_text(model, tokenizer, parts.prefix, bos=True)  # (p, d)
-    suffix = embed_text(model, tokenizer, parts.suffix)  # (s, d)
+    prefix = text_rows(model, tokenizer, parts.prefix, bos=True)  # (p, d)
+    suffix = text_rows(model, tokenizer, parts.suffix)  # (s, d)
     rows, spans = [prefix], []
     position, markers, levels = prefix.shape[0], 0, {}
     for piece in pieces:
@@ -108,6 +108,6 @@ def assemble(model: Any, tokenizer: Any, parts: PromptParts, pieces: Sequence[Pi
         inputs_embeds=embeds,
         context_start=int(prefix.shape[0]),
         spans=tuple(spans),
-        marker_positions=int(markers),
-        level_positions={k: int(v) for k, v in levels.items()},
+        marker_tokens=int(markers),
+        level_tokens={k: int(v) for k, v in levels.items()},
     )

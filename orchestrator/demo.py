@@ -15,17 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hyperword.levels import LevelParts, stored_levels
+from hyperword.memory import model_kv_cache_bytes
 from hyperword.models import DEFAULT_MODEL
 from orchestrator.answer import AnswerReport
-from orchestrator.levels import SOFT_LEVELS
-from orchestrator.measure import kv_cache_bytes
+from orchestrator.loading import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 from orchestrator.orchestrator import Orchestrator
-from orchestrator.resources import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 
 __all__ = ["DemoResult", "DemoSetup", "run_demo"]
 
 
 DEFAULT_BUDGET = 128
+_SKIPPED = {  # what a level lacks -> what to tell the user
+    "hyperword tokenizer": "no hyperword tokenizer (pass --hyperword-tokenizer DIR)",
+    "encoder": "no trained encoder (train one, or pass --encoder DIR)",
+}
 
 
 @dataclass(frozen=True)
@@ -81,45 +85,25 @@ def run_demo(
     Args:
         model_name: Base model alias or folder.
         num_questions: How many sample questions.
-        budget: Context positions per question.
+        budget: Context tokens per question.
         encoder: Encoder folder, `"auto"` or None (see `Orchestrator`).
         hyperword_tokenizer: Hyperword tokenizer folder, `"auto"` or None.
         on_setup: Called once the store is built.
         on_result: Called after each answer.
     """
-    from hyperword.models import load_base_model, load_embedder
-    from hyperword.sample_data import sample_corpus_dir, sample_documents, sample_questions
-    from mnemonic import HyperwordChunkEncoder, MnemonicStore, SoftTokenChunkEncoder
+    from hyperword.models import load_base_model
+    from hyperword.sample_data import sample_documents
 
     model, tokenizer = load_base_model(model_name)
     soft_encoder = resolve_encoder(encoder, model=model, tokenizer=tokenizer)
     hyperwords = resolve_hyperword_tokenizer(
         hyperword_tokenizer, base_tokenizer=tokenizer, base_name=model_name
     )
-    columns: list[Any] = []  # chunk encoders: every available level is stored at ingest
-    skipped: dict[str, str] = {}
-    if hyperwords is not None:
-        columns.append(HyperwordChunkEncoder(hyperwords))
-    else:
-        skipped["hyperword"] = "no hyperword tokenizer (pass --hyperword-tokenizer DIR)"
-    if soft_encoder is not None:
-        columns.extend(SoftTokenChunkEncoder(soft_encoder, level=lv) for lv in SOFT_LEVELS)
-    else:
-        reason = "no trained encoder (train one, or pass --encoder DIR)"
-        skipped.update({"scene": reason, "concept": reason})
-    documents = sample_documents()
-    corpus_tokens = len(tokenizer("\n\n".join(documents.values())).input_ids)
+    parts = LevelParts(model, tokenizer, hyperword_tokenizer=hyperwords, encoder=soft_encoder)
+    corpus_tokens = len(tokenizer("\n\n".join(sample_documents().values())).input_ids)
     with tempfile.TemporaryDirectory(prefix="hyperword-demo-") as folder:
         start = time.perf_counter()
-        store = MnemonicStore(
-            Path(folder) / "store",
-            embedder=load_embedder(),
-            tokenizer=tokenizer,
-            encoders=columns,
-        )
-        with store:
-            store.ingest_paths([sample_corpus_dir()])
-            stats = store.stats()
+        with _ingest_sample(Path(folder) / "store", parts) as store:
             orchestrator = Orchestrator(
                 store,
                 model=model,
@@ -128,37 +112,86 @@ def run_demo(
                 tokenizer=hyperwords,
                 budget=budget,
             )
-            setup = DemoSetup(
-                documents=stats.documents,
-                chunks=stats.chunks,
-                levels=orchestrator.levels,
-                skipped=skipped,
-                corpus_tokens=corpus_tokens,
-                full_kv_cache_bytes=kv_cache_bytes(
-                    orchestrator.model.config,
-                    corpus_tokens,
-                    bytes_per_value=next(orchestrator.model.parameters()).dtype.itemsize,
-                ),
-                ingest_seconds=time.perf_counter() - start,
-            )
+            setup = _setup(store, orchestrator, _skipped_levels(parts), corpus_tokens, start)
             if on_setup is not None:
                 on_setup(setup)
-            results = []
-            for item in sample_questions()[:num_questions]:
-                answer = orchestrator.ask(item.question)
-                report = answer.report
-                result = DemoResult(
-                    question=item.question,
-                    answer=answer.text,
-                    expected=item.answers,
-                    correct=any(a.lower() in answer.text.lower() for a in item.answers),
-                    retrieved_doc=report.sources[0].doc_id if report.sources else "",
-                    context_tokens=report.context_tokens,
-                    corpus_tokens=corpus_tokens,
-                    seconds=report.total_seconds,
-                    report=report,
-                )
-                results.append(result)
-                if on_result is not None:
-                    on_result(result)
+            return _answer_samples(orchestrator, num_questions, corpus_tokens, on_result)
+
+
+def _ingest_sample(folder: Path, parts: LevelParts) -> Any:
+    """A store of the sample corpus with every level `parts` make available."""
+    from hyperword.models import load_embedder
+    from hyperword.sample_data import sample_corpus_dir
+    from mnemonic import HyperwordChunkEncoder, MnemonicStore, soft_chunk_encoders
+
+    columns: list[Any] = []  # chunk encoders: every available level is stored at ingest
+    if parts.hyperword_tokenizer is not None:
+        columns.append(HyperwordChunkEncoder(parts.hyperword_tokenizer))
+    if parts.encoder is not None:
+        columns.extend(soft_chunk_encoders(parts.encoder))
+    store = MnemonicStore(
+        folder, embedder=load_embedder(), tokenizer=parts.tokenizer, encoders=columns
+    )
+    store.ingest_paths([sample_corpus_dir()])
+    return store
+
+
+def _setup(
+    store: Any, orchestrator: Orchestrator, skipped: dict, corpus_tokens: int, start: float
+) -> DemoSetup:
+    stats = store.stats()
+    model = orchestrator.model
+    return DemoSetup(
+        documents=stats.documents,
+        chunks=stats.chunks,
+        levels=orchestrator.levels,
+        skipped=skipped,
+        corpus_tokens=corpus_tokens,
+        full_kv_cache_bytes=model_kv_cache_bytes(
+            model.config,
+            corpus_tokens,
+            bytes_per_value=next(model.parameters()).dtype.itemsize,
+        ),
+        ingest_seconds=time.perf_counter() - start,
+    )
+
+
+def _answer_samples(
+    orchestrator: Orchestrator,
+    num_questions: int,
+    corpus_tokens: int,
+    on_result: Callable[[DemoResult], None] | None,
+) -> list[DemoResult]:
+    from hyperword.sample_data import sample_questions
+
+    results = []
+    for item in sample_questions()[:num_questions]:
+        answer = orchestrator.ask(item.question)
+        report = answer.report
+        result = DemoResult(
+            question=item.question,
+            answer=answer.text,
+            expected=item.answers,
+            correct=any(a.lower() in answer.text.lower() for a in item.answers),
+            retrieved_doc=report.sources[0].doc_id if report.sources else "",
+            context_tokens=report.context_tokens,
+            corpus_tokens=corpus_tokens,
+            seconds=report.total_seconds,
+            report=report,
+        )
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
     return results
+
+
+def _skipped_levels(parts: LevelParts) -> dict[str, str]:
+    """The levels the demo cannot store, each with what to do about it."""
+    skipped = {}
+    for level in stored_levels():
+        reason = level.unavailable(parts)
+        if reason is not None:
+            skipped[level.name] = _SKIPPED.get(level.needs or "", reason)
+            if reason != f"no {level.needs} loaded":  # loaded, but it does not serve the level
+                skipped[level.name] = reason
+    return skipped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hyperword.exceptions import HyperwordError
+from hyperword.exceptions import HyperwordError, UnknownNameError
 
 __all__ = ["OptionError", "OrchestratorError", "PolicyError", "UnknownPolicyError"]
 
@@ -15,11 +15,7 @@ class OptionError(OrchestratorError, ValueError):
     """An `ask` option is unknown or has a value outside its allowed range."""
 
 
-class UnknownPolicyError(OrchestratorError, KeyError):
-    """No planning policy is registered under the requested name."""
-
-    def __str__(self) -> str:  # KeyError would repr() the message
-        return str(self.args[0]) if self.args else ""
+UnknownPolicyError = UnknownNameError  # the one unknown-name error (kept name)
 
 
 class PolicyError(OrchestratorError, ValueError):

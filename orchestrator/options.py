@@ -1,91 +1,95 @@
-"""`AskOptions`: the per-question settings of `Orchestrator.ask`, checked in one place."""
+"""`AskOptions`: the per-question settings of `Orchestrator.ask`, declared and checked once.
+
+Each field's metadata holds its help and its bounds (`ge`, `gt`, `le`, `max_length`, or
+`choices` for a list of names). The command line (`hyperword ask`), the HTTP service's
+request bodies and the `orchestrated` eval method derive their options from these fields
+(`ask_fields`), so a new option or a changed bound is one edit here.
+"""
 
 from __future__ import annotations
 
+import functools
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from typing import Any
 
 from hyperword.generation import Sampling
+from hyperword.levels import check_levels, level_names
 from orchestrator.exceptions import OptionError
-from orchestrator.levels import check_levels
 
-__all__ = ["AskOptions"]
-
-
-def _int(name: str, value: Any, *, low: int, high: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise OptionError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise OptionError(f"{name} must be {bound}, got {value}")
+__all__ = ["AskOptions", "OptionSpec", "ask_fields"]
 
 
 @dataclass(frozen=True)
 class AskOptions:
     """Settings of one `ask`; every field can be passed to `ask(question, **options)`."""
 
-    budget: int = field(default=256, metadata={"help": "context positions (sources + markers)"})
-    k: int = field(default=16, metadata={"help": "chunks retrieved as candidates"})
-    where: str | None = field(default=None, metadata={"help": "LanceDB filter, e.g. doc_id='a'"})
-    policy: str = field(default="default", metadata={"help": "registered planning policy"})
+    budget: int = field(
+        default=256,
+        metadata={"help": "context tokens (sources and their markers)", "ge": 1, "le": 131_072},
+    )
+    k: int = field(
+        default=16,
+        metadata={"help": "chunks retrieved as candidates", "ge": 1, "le": 1000, "flag": "-k"},
+    )
+    where: str | None = field(
+        default=None,
+        metadata={"help": "LanceDB filter on chunk columns, e.g. doc_id = 'a'", "max_length": 1000},
+    )
+    policy: str = field(
+        default="default", metadata={"help": "registered planning policy", "max_length": 100}
+    )
     policy_options: Mapping[str, Any] = field(
-        default_factory=dict, metadata={"help": "options of the policy's Config"}
+        default_factory=dict, metadata={"help": "options of the policy's Config", "cli": False}
     )
     focus: bool = field(
         default=True,
-        metadata={"help": "a cut verbatim source keeps its sentences nearest the question"},
+        metadata={
+            "help": "a cut verbatim source keeps its sentences nearest the question "
+            "(extractive compression), else a prefix"
+        },
     )
     hops: int = field(
         default=2,
-        metadata={"help": "retrieval rounds: 2 also looks up the best hit's bridge sentence"},
+        metadata={
+            "help": "retrieval rounds: 2 also looks up what the best hit's bridge sentence names",
+            "ge": 1,
+            "le": 2,
+        },
     )
     levels: tuple[str, ...] | None = field(
-        default=None, metadata={"help": "levels allowed (default: every available one)"}
+        default=None,
+        metadata={
+            "help": "levels allowed (default: every available one)",
+            "choices": level_names,
+            "flag": "--level",
+        },
     )
-    max_new_tokens: int = field(default=32, metadata={"help": "answer length limit"})
-    temperature: float = field(default=0.0, metadata={"help": "0 = greedy"})
-    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass"})
-    top_k: int = field(default=0, metadata={"help": "0 = no limit"})
-    seed: int | None = field(default=None, metadata={"help": "sampling seed"})
+    max_new_tokens: int = field(
+        default=32, metadata={"help": "answer length limit", "ge": 1, "le": 4096}
+    )
+    temperature: float = field(
+        default=0.0, metadata={"help": "sampling temperature; 0 = greedy", "ge": 0, "le": 2}
+    )
+    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass", "gt": 0, "le": 1})
+    top_k: int = field(
+        default=0, metadata={"help": "sample from the k likeliest; 0 = all", "ge": 0}
+    )
+    seed: int | None = field(default=None, metadata={"help": "sampling seed", "ge": 0})
     stop_at_newline: bool = field(default=True, metadata={"help": "answers are one line"})
-    template: str | None = field(default=None, metadata={"help": "prompt template name"})
+    template: str | None = field(
+        default=None, metadata={"help": "prompt template name", "max_length": 100}
+    )
 
     def __post_init__(self) -> None:
-        _int("budget", self.budget, low=1, high=1_000_000)
-        _int("k", self.k, low=1, high=1000)
-        _int("max_new_tokens", self.max_new_tokens, low=1, high=4096)
-        _int("hops", self.hops, low=1, high=2)
-        if not isinstance(self.focus, bool):
-            raise OptionError(f"focus must be true or false, got {self.focus!r}")
-        if self.where is not None and not isinstance(self.where, str):
-            raise OptionError(f"where must be a string, got {self.where!r}")
-        if not isinstance(self.policy, str):
-            raise OptionError(f"policy must be a string, got {self.policy!r}")
-        if not isinstance(self.policy_options, Mapping):
-            raise OptionError(f"policy_options must be a mapping, got {self.policy_options!r}")
-        if self.levels is not None:
-            try:
-                object.__setattr__(self, "levels", check_levels(self.levels))
-            except ValueError as error:
-                raise OptionError(str(error)) from None
-        if self.seed is not None:
-            _int("seed", self.seed, low=0)
-        if not isinstance(self.stop_at_newline, bool):
-            raise OptionError(
-                f"stop_at_newline must be true or false, got {self.stop_at_newline!r}"
-            )
-        if self.template is not None and not isinstance(self.template, str):
-            raise OptionError(f"template must be a string, got {self.template!r}")
-        _ = self.sampling  # checks temperature, top_p, top_k
+        for spec in ask_fields():
+            value = spec.check(getattr(self, spec.name))
+            object.__setattr__(self, spec.name, value)
+        _ = self.sampling  # temperature, top_p and top_k together
 
     @property
     def sampling(self) -> Sampling:
-        for name in ("temperature", "top_p"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise OptionError(f"{name} must be a number, got {value!r}")
-        _int("top_k", self.top_k, low=0)
         try:
             return Sampling(
                 temperature=float(self.temperature),
@@ -103,3 +107,104 @@ class AskOptions:
         if unknown:
             raise OptionError(f"unknown option(s) {', '.join(unknown)}; allowed: {allowed}")
         return replace(self, **options) if options else self
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One `AskOptions` field as the edges read it: its type, default, bounds and help.
+
+    Attributes:
+        name: The field name.
+        kind: `int`, `float`, `bool`, `str`, `dict` (a mapping) or `list` (names from
+            `choices`).
+        optional: Whether None is a valid value.
+        default: The field's default (`{}` for a mapping).
+        help: One line for `--help` and the API schema.
+        bounds: `ge`, `gt`, `le`, `max_length` as given.
+        choices: For `list`: the allowed names, read when called (the level ladder).
+        flag: The command-line flag (`--budget`; `-k`; `--level`, repeatable).
+        cli: Whether the command line offers it.
+    """
+
+    name: str
+    kind: type
+    optional: bool
+    default: Any
+    help: str
+    bounds: dict[str, Any]
+    choices: Any = None
+    flag: str = ""
+    cli: bool = True
+
+    def check(self, value: Any) -> Any:
+        """`value` checked against the type and bounds (a list of names comes back a tuple)."""
+        if value is None and self.optional:
+            return None
+        if self.kind is list:
+            try:
+                return check_levels(value)
+            except ValueError as error:
+                raise OptionError(str(error)) from None
+        _check_type(self.name, self.kind, value)
+        _check_bounds(self.name, value, self.bounds)
+        return value
+
+
+@functools.cache
+def ask_fields() -> tuple[OptionSpec, ...]:
+    """Every `AskOptions` field as an `OptionSpec`, in declaration order."""
+    hints = typing.get_type_hints(AskOptions)
+    return tuple(_spec(item, hints[item.name]) for item in fields(AskOptions))
+
+
+_KINDS = {int: int, float: float, bool: bool, str: str}
+
+
+def _spec(item: Field, hint: Any) -> OptionSpec:
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    optional = type(None) in typing.get_args(hint)
+    base = args[0] if optional and len(args) == 1 else hint
+    origin = typing.get_origin(base) or base
+    mapping = isinstance(origin, type) and issubclass(origin, Mapping)
+    kind = _KINDS.get(origin) or (dict if mapping else list)
+    meta = dict(item.metadata)
+    default = {} if kind is dict else item.default
+    bounds = {k: meta[k] for k in ("ge", "gt", "le", "max_length") if k in meta}
+    return OptionSpec(
+        name=item.name,
+        kind=kind,
+        optional=optional,
+        default=default,
+        help=meta.get("help", ""),
+        bounds=bounds,
+        choices=meta.get("choices"),
+        flag=meta.get("flag", "--" + item.name.replace("_", "-")),
+        cli=meta.get("cli", True),
+    )
+
+
+def _check_type(name: str, kind: type, value: Any) -> None:
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise OptionError(f"{name} must be an integer, got {value!r}")
+    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise OptionError(f"{name} must be a number, got {value!r}")
+    if kind is bool and not isinstance(value, bool):
+        raise OptionError(f"{name} must be true or false, got {value!r}")
+    if kind is str and not isinstance(value, str):
+        raise OptionError(f"{name} must be a string, got {value!r}")
+    if kind is dict and not isinstance(value, Mapping):
+        raise OptionError(f"{name} must be a mapping, got {value!r}")
+
+
+def _check_bounds(name: str, value: Any, bounds: dict[str, Any]) -> None:
+    if "max_length" in bounds and len(value) > bounds["max_length"]:
+        raise OptionError(f"{name} must be at most {bounds['max_length']} characters")
+    strict = "gt" in bounds
+    low, high = bounds.get("gt" if strict else "ge"), bounds.get("le")
+    too_low = low is not None and (value <= low if strict else value < low)
+    if too_low or (high is not None and value > high):
+        if high is None:
+            bound = f"{'>' if strict else '>='} {low}"
+        else:
+            bound = f"in {'(' if strict else '['}{low}, {high}]"
+        raise OptionError(f"{name} must be {bound}, got {value}")

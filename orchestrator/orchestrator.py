@@ -1,10 +1,17 @@
 """`Orchestrator`: a question, a store, a budget; out comes an answer and what it cost.
 
-retrieve (retrieval.py; a second round from a bridge sentence with hops=2)
--> cost every candidate at every available level (materials)
--> plan levels under the budget (policy) -> one inputs_embeds sequence (assembly; a cut
-verbatim source keeps its sentences nearest the question, focus.py)
--> generate (greedy or sampled, streamed) -> Answer + AnswerReport
+`ask` runs top to bottom, each step handing the next what it computed:
+
+    retrieve  the question embedded once; its hits, with the stored level values, from one
+              search (a second from the best hit's bridge sentence with hops=2; retrieval.py)
+    plan      each hit costed at every available level (candidates.py), a level per
+              candidate under the budget (the policy, checked by planner.check_plan)
+    assemble  one inputs_embeds sequence (assembly.py; a cut verbatim source keeps its
+              sentences nearest the question, extractive.py)
+    generate  greedy or sampled, streamed, the answer cut at its first line
+    report    Answer + AnswerReport
+
+Loading (store folder, model name, encoder and hyperword tokenizer) is `loading.load_parts`.
 """
 
 from __future__ import annotations
@@ -13,26 +20,26 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import torch
 
+from hyperword.generation import TokenStream, answer_pieces, answer_text
 from hyperword.generation import stream as stream_tokens
-from hyperword.models import DEFAULT_MODEL
-from hyperword.prompts import PromptTemplate, get_template, template_for_model
+from hyperword.levels import LEVELS, Excerpt, LevelParts, ladder
+from hyperword.memory import PeakMemory, model_kv_cache_bytes
+from hyperword.prompts import PromptTemplate, get_template
+from hyperword.rows import text_rows
 from orchestrator.answer import Answer, AnswerReport, SourceReport
-from orchestrator.assembly import MarkerStyle, Piece, assemble
+from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
+from orchestrator.candidates import candidate_rows, cost_candidates
 from orchestrator.exceptions import OptionError, OrchestratorError
-from orchestrator.focus import Focus
-from orchestrator.levels import SOFT_LEVELS
-from orchestrator.materials import Materials, Source, embed_text
-from orchestrator.measure import PeakMemory, kv_cache_bytes
+from orchestrator.extractive import SentenceScorer
+from orchestrator.loading import load_parts, reader_template
 from orchestrator.options import AskOptions
 from orchestrator.planner import Candidate, Plan, check_plan
-from orchestrator.policy import create_policy
-from orchestrator.resources import resolve_encoder, resolve_hyperword_tokenizer
-from orchestrator.retrieval import Found, retrieve
+from orchestrator.policy import Policy, create_policy
+from orchestrator.retrieval import retrieve
 
 __all__ = ["AnswerStream", "Orchestrator"]
 
@@ -72,7 +79,7 @@ class AnswerStream:
 
 
 class Orchestrator:
-    """Answers questions from a mnemonic store under a budget of context positions.
+    """Answers questions from a mnemonic store under a budget of context tokens.
 
     Args:
         store: A `mnemonic.MnemonicStore`, or the folder of one.
@@ -80,12 +87,12 @@ class Orchestrator:
             the encoder's decoder when an encoder object is given, else `gemma-3-270m`.
         base_tokenizer: The loaded model's tokenizer (taken from `encoder` or the hyperword
             tokenizer when omitted).
-        encoder: A `SoftTokenEncoder` (enables `scene` and `concept`; it also becomes the
-            reader: its decoder generates), a folder, `"auto"` (the trained default when
-            there is one) or None.
+        encoder: A `SoftTokenEncoder` (enables the soft levels; it also becomes the reader:
+            its decoder generates), a folder, `"auto"` (the trained default when there is
+            one) or None.
         tokenizer: A `HyperwordTokenizer` (enables `hyperword`), a folder, `"auto"`
             (`$HYPERWORD_TOKENIZER`, else the one shipped for the model, if any) or None.
-        budget: Default context budget (positions: sources plus their markers).
+        budget: Default context budget (tokens: sources plus their markers).
         policy: Default planning policy.
         options: Defaults for every other `ask` option.
         markers: How sources are marked in the context.
@@ -111,70 +118,41 @@ class Orchestrator:
         lock: threading.Lock | None = None,
         store_lock: threading.Lock | None = None,
     ):
-        if isinstance(store, (str, Path)):
-            from mnemonic import MnemonicStore
-
-            store = MnemonicStore(store, create=False)
-        self.store = store
-        if model is None:
-            has_decoder = encoder is not None and not isinstance(encoder, (str, Path))
-            model = encoder.model if has_decoder else DEFAULT_MODEL
-        if isinstance(model, (str, Path)):
-            from hyperword.models import load_base_model
-
-            model, base_tokenizer = load_base_model(model, device=device)
-        if base_tokenizer is None:
-            base_tokenizer = getattr(encoder, "tokenizer", None) or getattr(
-                tokenizer, "base_tokenizer", None
-            )
-        if base_tokenizer is None:
-            raise OrchestratorError("pass base_tokenizer with a loaded model")
-        self.base_model, self.base_tokenizer = model, base_tokenizer
-        self.encoder = resolve_encoder(encoder, model=model, tokenizer=base_tokenizer)
-        self.hyperword_tokenizer = resolve_hyperword_tokenizer(
-            tokenizer,
+        loaded = load_parts(
+            store,
+            model=model,
             base_tokenizer=base_tokenizer,
-            base_name=str(getattr(model, "name_or_path", "") or ""),
+            encoder=encoder,
+            tokenizer=tokenizer,
+            device=device,
         )
-        self._check_hyperword_tokenizer()
-        defaults = options or AskOptions()
+        self.store, self.base_model = loaded.store, loaded.model
+        self.base_tokenizer, self.encoder = loaded.base_tokenizer, loaded.encoder
+        self.hyperword_tokenizer = loaded.hyperword_tokenizer
         overrides = {"budget": budget, "policy": policy}
+        defaults = options or AskOptions()
         self.options = defaults.with_options(**{k: v for k, v in overrides.items() if v})
         create_policy(self.options.policy, **self.options.policy_options)  # fail early
         self.markers = markers or MarkerStyle()
         self.lock = lock or threading.Lock()
         self.store_lock = store_lock or threading.Lock()
-        self.materials = Materials(
+        manifest = getattr(self.store, "manifest", None)
+        self.parts = LevelParts(
             self.model,
-            base_tokenizer,
+            self.base_tokenizer,
             hyperword_tokenizer=self.hyperword_tokenizer,
             encoder=self.encoder,
-            store_encoders=getattr(getattr(store, "manifest", None), "encoders", {}),
+            stored_by=manifest.encoders if manifest is not None else {},
         )
-        # an encoder's decoder reads best with the template it was trained with
-        trained = getattr(getattr(self.encoder, "config", None), "template", None)
-        if isinstance(trained, str) and trained:
-            self.template = get_template(trained)
-        else:
-            self.template = template_for_model(getattr(model, "name_or_path", None))
+        self.levels: tuple[str, ...] = tuple(  # available, richest first
+            level.name for level in ladder() if level.unavailable(self.parts) is None
+        )
+        self.template = reader_template(self.encoder, self.base_model)
 
     @property
     def model(self) -> Any:
         """The model that reads the context: the encoder's decoder, else the base model."""
         return self.encoder.model if self.encoder is not None else self.base_model
-
-    @property
-    def levels(self) -> tuple[str, ...]:
-        """Levels available, richest first."""
-        return self.materials.available
-
-    def _check_hyperword_tokenizer(self) -> None:
-        tok = self.hyperword_tokenizer
-        if tok is not None and tok.base_vocab_size != len(self.base_tokenizer):
-            raise OrchestratorError(
-                f"the hyperword tokenizer extends a base vocabulary of {tok.base_vocab_size} "
-                f"ids, the model's tokenizer has {len(self.base_tokenizer)}"
-            )
 
     # -- asking ------------------------------------------------------------------------
 
@@ -188,6 +166,31 @@ class Orchestrator:
         Retrieval runs (and option errors raise) here; the model is used on iteration.
         """
         start = time.perf_counter()
+        opts, levels, policy, template = self._checked(question, options)
+        stored = [lv for lv in levels if LEVELS[lv].column and LEVELS[lv].stored_usable(self.parts)]
+        with self.store_lock:
+            vector = self.store.embed([question])[0]  # embedded once: search, bridge, excerpts
+            found = retrieve(
+                self.store,
+                question,
+                k=opts.k,
+                where=opts.where,
+                hops=opts.hops,
+                levels=stored,
+                vector=vector,
+            )
+        answer_stream = AnswerStream(question, iter(()))
+        scorer = None
+        if opts.focus:  # extractive excerpts (cut under the model's lock; see _embed)
+            scorer = SentenceScorer(question, self._embed, question_vector=vector)
+        steps = self._answer(answer_stream, opts, levels, policy, template, found, scorer, start)
+        answer_stream._steps = steps
+        return answer_stream
+
+    def _checked(
+        self, question: str, options: dict[str, Any]
+    ) -> tuple[AskOptions, tuple[str, ...], Policy, PromptTemplate]:
+        """The options, levels, policy and template of one ask; `OptionError` when bad."""
         opts = self.options.with_options(**options)
         if not isinstance(question, str) or not question.strip():
             raise OptionError("the question is empty")
@@ -201,83 +204,38 @@ class Orchestrator:
             template = get_template(opts.template) if opts.template else self.template
         except ValueError as error:
             raise OptionError(str(error)) from None
-        with self.store_lock:
-            found = retrieve(self.store, question, k=opts.k, where=opts.where, hops=opts.hops)
-            stored = self._stored([f.hit for f in found], levels)
-        answer_stream = AnswerStream(question, iter(()))
-        answer_stream._steps = self._run(
-            answer_stream, question, opts, levels, policy, template, found, stored, start
-        )
-        return answer_stream
+        return opts, levels, policy, template
 
     def _levels(self, opts: AskOptions) -> tuple[str, ...]:
         if opts.levels is None:
             return self.levels
         missing = [level for level in opts.levels if level not in self.levels]
         if missing:
-            why = {
-                "hyperword": "no hyperword tokenizer loaded",
-                "scene": "no encoder loaded",
-                "concept": "no encoder loaded",
-            }
-            reasons = "; ".join(f"{level}: {why.get(level, '?')}" for level in missing)
+            reasons = "; ".join(f"{lv}: {LEVELS[lv].unavailable(self.parts)}" for lv in missing)
             raise OptionError(f"level(s) unavailable ({reasons}); available: {list(self.levels)}")
         return opts.levels
 
-    def _stored(self, hits: list, levels: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-        """Stored column values of `hits` for the levels whose columns are worth reading."""
-        ids, stored = [h.id for h in hits], {}
-        recorded = getattr(getattr(self.store, "manifest", None), "encoders", {}) or {}
-        if not ids:
-            return stored
-        if "hyperword" in levels and "hyperword" in recorded:
-            chunks = self.store.get(ids, level="hyperword")
-            stored["hyperword"] = {c.id: c.hyperword_ids for c in chunks}
-        for level in SOFT_LEVELS:
-            if level in levels and self.materials.stored_soft_usable(level):
-                chunks = self.store.get(ids, level=level)
-                stored[level] = {c.id: getattr(c, f"{level}_vectors") for c in chunks}
-        return stored
-
-    def _run(
+    def _answer(
         self,
         holder: AnswerStream,
-        question: str,
         opts: AskOptions,
         levels: tuple[str, ...],
-        policy: Any,
+        policy: Policy,
         template: PromptTemplate,
-        found: list[Found],
-        stored: dict,
+        found: list[tuple[Any, int]],
+        scorer: SentenceScorer | None,
         start: float,
     ) -> Iterator[str]:
-        hits = [f.hit for f in found]
-        focus = Focus(question, self._embed) if opts.focus else None
+        """Plan, assemble, generate (yielding the answer's pieces), then report."""
         with self.lock:
-            sources = self.materials.prepare(hits, levels=levels, stored=stored)
-            marker = max(
-                (self.markers.positions(self.base_tokenizer, n) for n in range(1, len(hits) + 1)),
-                default=0,
-            )
-            candidates = [
-                Candidate(
-                    index=i,
-                    doc_id=s.hit.doc_id,
-                    score=float(s.hit.score),
-                    costs={level: s.cost(level) + marker for level in levels},
-                    marker=marker,
-                )
-                for i, s in enumerate(sources)
-            ]
+            candidates = self._candidates(found, levels)
             selections = policy.plan(candidates, budget=opts.budget)
             plan = check_plan(selections, candidates, budget=opts.budget, policy=opts.policy)
             retrieval_seconds = time.perf_counter() - start
             with PeakMemory(_device(self.model)) as peak:
-                with torch.no_grad():
-                    pieces, reports = self._pieces(plan, sources, marker, found, focus)
-                    context = "" if pieces else None
-                    parts = template.render(question=question, context=context)
-                    assembled = assemble(self.model, self.base_tokenizer, parts, pieces)
+                assembled, sources = self._assemble(
+                    holder.question, template, plan, candidates, scorer
+                )
                 tokens = stream_tokens(
                     self.model,
                     self.base_tokenizer,
@@ -286,83 +244,129 @@ class Orchestrator:
                     stop_at_newline=opts.stop_at_newline,
                     sampling=opts.sampling,
                 )
-                text = ""
-                for piece in tokens:
-                    if opts.stop_at_newline and "\n" in text + piece:
-                        piece = (text + piece).split("\n")[0][len(text) :]
-                    if not text:
-                        piece = piece.lstrip()  # the answer is stripped; so is the stream
-                    if piece:
-                        text += piece
-                        yield piece
-            per_level = {level: assembled.level_positions.get(level, 0) for level in levels}
-            per_level["markers"] = assembled.marker_positions
-            report = AnswerReport(
-                budget=opts.budget,
-                policy=opts.policy,
-                template=template.name,
-                levels_available=self.levels,
-                tokens_per_level=per_level,
-                context_tokens=assembled.context_positions,
-                full_context_tokens=sum(len(s.base_ids) for s in sources),
-                prompt_tokens=assembled.prompt_positions,
-                new_tokens=tokens.new_tokens,
-                retrieved=len(hits),
-                dropped=len(plan.dropped),
-                sources=tuple(reports),
-                peak_memory_bytes=peak.peak_bytes,
-                kv_cache_bytes=kv_cache_bytes(
-                    self.model.config,
-                    assembled.prompt_positions + tokens.new_tokens,
-                    bytes_per_value=_dtype(self.model).itemsize,
-                ),
+                yield from answer_pieces(tokens, stop_at_newline=opts.stop_at_newline)
+            report = self._report(
+                opts,
+                levels,
+                template,
+                candidates,
+                plan,
+                assembled,
+                sources,
+                tokens,
+                peak_bytes=peak.peak_bytes,
                 retrieval_seconds=retrieval_seconds,
-                prefill_seconds=tokens.prefill_seconds,
-                generation_seconds=tokens.total_seconds,
                 total_seconds=time.perf_counter() - start,
-                finish_reason=tokens.finish_reason,
             )
-            answer_text = tokens.text.split("\n")[0] if opts.stop_at_newline else tokens.text
-            holder.answer = Answer(question=question, text=answer_text.strip(), report=report)
+            text = answer_text(tokens.text, stop_at_newline=opts.stop_at_newline)
+            holder.answer = Answer(question=holder.question, text=text, report=report)
 
     def _embed(self, texts: list[str]) -> Any:
         """The store's retrieval vectors (for focused excerpts), under the store's lock."""
         with self.store_lock:
             return self.store.embed(texts)
 
-    def _pieces(
+    def _candidates(self, found: list[tuple[Any, int]], levels: tuple[str, ...]) -> list[Candidate]:
+        """The hits costed at `levels`, each with the longest source marker's tokens."""
+        tokenizer = self.base_tokenizer
+        sizes = (self.markers.tokens(tokenizer, n) for n in range(1, len(found) + 1))
+        marker = max(sizes, default=0)
+        return cost_candidates(found, levels=levels, parts=self.parts, marker=marker)
+
+    def _assemble(
         self,
+        question: str,
+        template: PromptTemplate,
         plan: Plan,
-        sources: list[Source],
-        marker_budget: int,
-        found: list[Found],
-        focus: Focus | None,
-    ) -> tuple[list[Piece], list[SourceReport]]:
-        pieces, reports = [], []
-        for n, selection in enumerate(plan.selections, start=1):
-            source = sources[selection.index]
-            keep = None if selection.limit is None else selection.limit - marker_budget
-            cut = keep is not None and keep < source.cost(selection.level)
-            marker = embed_text(self.model, self.base_tokenizer, self.markers.text(n))  # (m, d)
-            content = self.materials.rows(source, selection.level, keep=keep, focus=focus)
-            pieces.append(Piece(level=selection.level, marker=marker, content=content))
-            hit = source.hit
-            reports.append(
-                SourceReport(
-                    n=n,
-                    doc_id=hit.doc_id,
-                    chunk_id=hit.id,
-                    chunk_index=hit.chunk_index,
-                    score=float(hit.score),
-                    level=selection.level,
-                    positions=int(marker.shape[0] + content.shape[0]),
-                    text_tokens=len(source.base_ids),
-                    cut=cut,
-                    excerpt=cut and focus is not None and selection.level == "text",
-                    hop=found[selection.index].hop,
-                )
-            )
-        return pieces, reports
+        candidates: list[Candidate],
+        scorer: SentenceScorer | None,
+    ) -> tuple[Assembled, list[SourceReport]]:
+        """The prompt with the planned sources as its context, and a report per source."""
+        excerpt = self._excerpt(scorer)
+        pieces, sources = [], []
+        with torch.no_grad():
+            for n, selection in enumerate(plan.selections, start=1):
+                candidate = candidates[selection.index]
+                level = selection.level
+                keep = None if selection.limit is None else selection.limit - candidate.marker
+                marker = text_rows(self.model, self.base_tokenizer, self.markers.text(n))  # (m, d)
+                content = candidate_rows(candidate, level, self.parts, keep=keep, excerpt=excerpt)
+                pieces.append(Piece(level=level, marker=marker, content=content))
+                cut = keep is not None and keep < candidate.costs[level] - candidate.marker
+                tokens = int(marker.shape[0] + content.shape[0])
+                sources.append(_source_report(n, candidate, level, tokens, cut, scorer))
+            parts = template.render(question=question, context="" if pieces else None)
+            assembled = assemble(self.model, self.base_tokenizer, parts, pieces)
+        return assembled, sources
+
+    def _excerpt(self, scorer: SentenceScorer | None) -> Excerpt | None:
+        """Cuts a verbatim source to its sentences nearest the question (None: a prefix)."""
+        if scorer is None:
+            return None
+        return lambda text, keep: scorer.excerpt(self.base_tokenizer, text, keep)
+
+    def _report(
+        self,
+        opts: AskOptions,
+        levels: tuple[str, ...],
+        template: PromptTemplate,
+        candidates: list[Candidate],
+        plan: Plan,
+        assembled: Assembled,
+        sources: list[SourceReport],
+        tokens: TokenStream,
+        *,
+        peak_bytes: int,
+        retrieval_seconds: float,
+        total_seconds: float,
+    ) -> AnswerReport:
+        """What the answer cost: tokens per level, memory and time."""
+        per_level = {level: assembled.level_tokens.get(level, 0) for level in levels}
+        per_level["markers"] = assembled.marker_tokens
+        return AnswerReport(
+            budget=opts.budget,
+            policy=opts.policy,
+            template=template.name,
+            levels_available=self.levels,
+            tokens_per_level=per_level,
+            context_tokens=assembled.context_tokens,
+            full_context_tokens=sum(len(c.base_ids) for c in candidates),
+            prompt_tokens=assembled.prompt_tokens,
+            new_tokens=tokens.new_tokens,
+            retrieved=len(candidates),
+            dropped=len(plan.dropped),
+            sources=tuple(sources),
+            peak_memory_bytes=peak_bytes,
+            kv_cache_bytes=model_kv_cache_bytes(
+                self.model.config,
+                assembled.prompt_tokens + tokens.new_tokens,
+                bytes_per_value=_dtype(self.model).itemsize,
+            ),
+            retrieval_seconds=retrieval_seconds,
+            prefill_seconds=tokens.prefill_seconds,
+            generation_seconds=tokens.total_seconds,
+            total_seconds=total_seconds,
+            finish_reason=tokens.finish_reason,
+        )
+
+
+def _source_report(
+    n: int, candidate: Candidate, level: str, tokens: int, cut: bool, scorer: SentenceScorer | None
+) -> SourceReport:
+    hit = candidate.hit
+    return SourceReport(
+        n=n,
+        doc_id=hit.doc_id,
+        chunk_id=hit.id,
+        chunk_index=hit.chunk_index,
+        score=float(hit.score),
+        level=level,
+        tokens=tokens,
+        text_tokens=len(candidate.base_ids),
+        cut=cut,
+        excerpt=cut and scorer is not None and LEVELS[level].excerpts,
+        hop=candidate.hop,
+    )
 
 
 def _device(model: Any) -> Any:

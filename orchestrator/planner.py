@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from hyperword.levels import LEVELS
 from orchestrator.exceptions import PolicyError
-from orchestrator.levels import CUTTABLE_LEVELS, LEVELS
 
 __all__ = ["Candidate", "Plan", "Selection", "check_plan"]
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One retrieved chunk as a policy sees it.
+    """One retrieved chunk, costed at each available level (`orchestrator.candidates`).
+
+    A policy reads `index`, `doc_id`, `score`, `costs` and `marker`; assembly and the report
+    read the rest.
 
     Attributes:
         index: Its rank in retrieval order (0 = most similar).
         doc_id: The document it comes from.
         score: Cosine similarity to the question.
-        costs: Context positions it takes at each level it is available at, its source
+        costs: Context tokens it takes at each level it is available at, its source
             marker included.
-        marker: Positions of its source marker alone (a cut source keeps `limit - marker`
+        marker: Tokens of its source marker alone (a cut source keeps `limit - marker`
             tokens).
+        hit: The store's search hit.
+        hop: The retrieval round that found it (2: from a first-round hit's bridge sentence).
+        base_ids: Its text in base-model tokens (no special tokens).
+        values: Per costed level, its value (`Level.encode`: hyperword ids, stored soft
+            vectors, or None when computed on reading).
     """
 
     index: int
@@ -30,6 +39,10 @@ class Candidate:
     score: float
     costs: Mapping[str, int]
     marker: int = 0
+    hit: Any = field(default=None, repr=False, compare=False)
+    hop: int = 1
+    base_ids: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    values: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -39,8 +52,8 @@ class Selection:
     Attributes:
         index: The candidate's `index`.
         level: One of the candidate's available levels.
-        limit: For token levels (`text`, `hyperword`) only: cut the source to this many
-            positions (marker included) instead of its full cost.
+        limit: For cuttable levels (`Level.cuttable`: `text`, `hyperword`) only: cut the
+            source to this many tokens (marker included) instead of its full cost.
     """
 
     index: int
@@ -50,10 +63,10 @@ class Selection:
 
 @dataclass(frozen=True)
 class Plan:
-    """Checked selections in context order (most relevant first) and the positions they take."""
+    """Checked selections in context order (most relevant first) and the tokens they take."""
 
     selections: tuple[Selection, ...]
-    positions: int
+    tokens: int
     budget: int
     dropped: tuple[int, ...] = field(default=())  # candidate indexes left out
 
@@ -73,11 +86,11 @@ def check_plan(
 
     Raises:
         PolicyError: A candidate twice or unknown, a level it lacks, a bad cut, or more
-            positions than `budget`.
+            tokens than `budget`.
     """
     by_index = {c.index: c for c in candidates}
     seen: set[int] = set()
-    positions = 0
+    tokens = 0
     for selection in selections:
         candidate = by_index.get(selection.index)
         if candidate is None or selection.index in seen:
@@ -92,18 +105,18 @@ def check_plan(
             )
         cost = candidate.costs[selection.level]
         if selection.limit is not None:
-            if selection.level not in CUTTABLE_LEVELS:
+            if not LEVELS[selection.level].cuttable:
                 raise PolicyError(f"policy '{policy}' cut a '{selection.level}' source")
             if not candidate.marker < selection.limit <= cost:
                 raise PolicyError(
                     f"policy '{policy}' cut candidate {selection.index} to {selection.limit} "
-                    f"positions; it must be above its marker ({candidate.marker}) and at most "
+                    f"tokens; it must be above its marker ({candidate.marker}) and at most "
                     f"its cost ({cost})"
                 )
             cost = selection.limit
-        positions += cost
-    if positions > budget:
-        raise PolicyError(f"policy '{policy}' planned {positions} positions over budget {budget}")
+        tokens += cost
+    if tokens > budget:
+        raise PolicyError(f"policy '{policy}' planned {tokens} tokens over budget {budget}")
     ordered = tuple(sorted(selections, key=lambda s: s.index))
     dropped = tuple(c.index for c in candidates if c.index not in seen)
-    return Plan(selections=ordered, positions=positions, budget=budget, dropped=dropped)
+    return Plan(selections=ordered, tokens=tokens, budget=budget, dropped=dropped)

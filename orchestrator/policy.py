@@ -1,7 +1,7 @@
 """Planning policies: which retrieved chunks go into the context, and at which level.
 
 A policy gets the candidates (best first, each with its cost at every available level) and
-a budget of context positions, and returns `Selection`s; `planner.check_plan` checks them.
+a budget of context tokens, and returns `Selection`s; `planner.check_plan` checks them.
 Register a new one with `@register_policy("name")` on a `Policy` subclass whose `Config`
 dataclass lists its options.
 """
@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from orchestrator.exceptions import OptionError, UnknownPolicyError
-from orchestrator.levels import CUTTABLE_LEVELS, LEVELS, SOFT_LEVELS
+from hyperword.levels import LEVELS, ladder, level_names
+from hyperword.registry import Registry
+from orchestrator.exceptions import OptionError
 from orchestrator.planner import Candidate, Selection
 
 __all__ = [
@@ -41,35 +42,25 @@ class Policy:
         self.config = config if config is not None else self.Config()
 
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
-        """Selections for `candidates` (best first) within `budget` positions."""
+        """Selections for `candidates` (best first) within `budget` context tokens."""
         raise NotImplementedError
 
 
-POLICIES: dict[str, type[Policy]] = {}
+POLICIES: Registry[type[Policy]] = Registry("policy")
 
 
 def register_policy(name: str) -> Callable[[type[Policy]], type[Policy]]:
     """Class decorator adding a policy under `name`; a name already taken raises."""
-
-    def decorator(cls: type[Policy]) -> type[Policy]:
-        if name in POLICIES:
-            raise ValueError(f"policy '{name}' is already registered")
-        cls.name = name
-        POLICIES[name] = cls
-        return cls
-
-    return decorator
+    return POLICIES.register(name, named=True)
 
 
 def create_policy(name: str, **options: Any) -> Policy:
     """Build a registered policy from its options.
 
     Raises:
-        UnknownPolicyError: No policy `name`.
+        UnknownNameError: No policy `name`.
         OptionError: An option the policy does not have, or a bad value.
     """
-    if name not in POLICIES:
-        raise UnknownPolicyError(f"unknown policy '{name}'; choose one of {sorted(POLICIES)}")
     cls = POLICIES[name]
     allowed = [f.name for f in fields(cls.Config)]
     unknown = sorted(set(options) - set(allowed))
@@ -125,8 +116,8 @@ class DefaultPolicy(Policy):
     tokens fit: it is cut to the room left (the orchestrator then keeps its sentences
     nearest the question, `AskOptions.focus`) rather than stepped down to a compressed
     level. Once only the cheapest level is left (concept tokens when an encoder is
-    loaded), the rest go in at it while they fit, so many documents get a few positions
-    each. A candidate that fits at no level, when at least `min_fill` positions are left,
+    loaded), the rest go in at it while they fit, so many documents get a few tokens
+    each. A candidate that fits at no level, when at least `min_fill` tokens are left,
     goes in cut to them at a token level (a prefix of its verbatim tokens or hyperword ids
     is valid text), which fills the budget.
     """
@@ -179,11 +170,12 @@ class DefaultPolicy(Policy):
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
         cfg = self.config
         kept = _score_filter(candidates, cfg.min_score, cfg.max_gap)
-        levels = [lv for lv in LEVELS if any(lv in c.costs for c in kept)]  # richest first
+        levels = [lv for lv in level_names() if any(lv in c.costs for c in kept)]  # richest first
         if not levels:
             return []
         cheapest = levels[-1]
-        reserve = math.floor(cfg.tail_share * budget) if cheapest in SOFT_LEVELS else 0
+        lossy = not LEVELS[cheapest].lossless  # a compressed tail is worth holding room for
+        reserve = math.floor(cfg.tail_share * budget) if lossy else 0
         rank, used, chosen = 0, 0, []
         for candidate in kept:
             if cfg.max_sources is not None and len(chosen) >= cfg.max_sources:
@@ -197,13 +189,13 @@ class DefaultPolicy(Policy):
                     selection = Selection(candidate.index, level)
                 elif (
                     cost is not None
-                    and level in CUTTABLE_LEVELS
+                    and LEVELS[level].cuttable
                     and room >= max(cfg.cut_keep * cost, cfg.min_fill)
                 ):
                     selection = Selection(candidate.index, level, limit=room)  # nearly whole
                 elif (
                     cost is not None
-                    and level == "text"
+                    and LEVELS[level].excerpts
                     and self._excerpt_fits(chosen, candidate, room)
                 ):
                     selection = Selection(candidate.index, level, limit=room)  # an excerpt
@@ -227,7 +219,8 @@ class DefaultPolicy(Policy):
         """`candidate` cut to `room` at its densest token level (a prefix of ids is valid)."""
         if room < self.config.min_fill or room <= candidate.marker:
             return None
-        for level in reversed(CUTTABLE_LEVELS):  # hyperword ids first: more text per position
+        cuttable = [level.name for level in ladder() if level.cuttable]
+        for level in reversed(cuttable):  # hyperword ids first: more text per token
             if level in candidate.costs:
                 return Selection(candidate.index, level, limit=min(room, candidate.costs[level]))
         return None
@@ -244,7 +237,7 @@ class FixedLevelPolicy(Policy):
 
         def __post_init__(self) -> None:
             if self.level not in LEVELS:
-                raise ValueError(f"level must be one of {list(LEVELS)}, got {self.level!r}")
+                raise ValueError(f"level must be one of {list(level_names())}, got {self.level!r}")
 
     def plan(self, candidates: Sequence[Candidate], *, budget: int) -> list[Selection]:
         level, used, chosen = self.config.level, 0, []

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from eval.exceptions import EvalError
 from eval.tasks.base import Example
 from hyperword.generation import Generation, answer_question, count_tokens
 from hyperword.prompts import PromptTemplate
+from hyperword.registry import Registry
 
 __all__ = [
     "METHODS",
@@ -107,26 +107,14 @@ class TextContextMethod(Method):
         return MethodResult(generation=generation, details=details)
 
 
-METHODS: dict[str, type[Method]] = {}
+METHODS: Registry[type[Method]] = Registry("method")
 
 
 def register_method(name: str) -> Callable[[type[Method]], type[Method]]:
     """Class decorator adding a method under `name`; a name already taken raises."""
-
-    def decorator(cls: type[Method]) -> type[Method]:
-        if name in METHODS:
-            raise ValueError(f"method '{name}' is already registered")
-        cls.name = name
-        METHODS[name] = cls
-        return cls
-
-    return decorator
+    return METHODS.register(name, named=True)
 
 
 def get_method(name: str) -> type[Method]:
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise EvalError(
-            f"unknown method '{name}'; choose from {', '.join(sorted(METHODS))}"
-        ) from None
+    """The method registered as `name` (`UnknownNameError` when there is none)."""
+    return METHODS[name]

@@ -23,7 +23,7 @@ from typing import Any
 from eval.exceptions import EvalError, MethodUnavailableError
 from eval.methods.base import Method, MethodContext, MethodResult, register_method
 from eval.tasks.base import Example
-from hyperword.generation import Generation, generate
+from hyperword.generation import Generation, answer_text, generate
 
 __all__ = ["FullHyperwordLora", "HyperwordContext", "render_hyperword_prompt"]
 
@@ -123,7 +123,7 @@ class HyperwordContext(_HyperwordBase):
         )
         base_tokens = len(self.tokenizer.expand(context))
         generation = Generation(
-            text=text.split("\n")[0].strip(),
+            text=answer_text(text),
             prompt_tokens=int(embeds.shape[1]),
             context_tokens=len(context),
             new_tokens=new_tokens,

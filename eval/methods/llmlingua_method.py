@@ -112,6 +112,7 @@ def _compressor_class():
         def get_rank_results(
             self, context, question, rank_method, condition_in_question, context_tokens_length
         ):
+            args = (context, question, rank_method, condition_in_question, context_tokens_length)
             key = _rank_key(
                 self.model.model,
                 rank_method,
@@ -120,16 +121,9 @@ def _compressor_class():
                 tuple(context),
                 tuple(context_tokens_length),
             )
-            if key in _RANK_CACHE:
-                _RANK_CACHE.move_to_end(key)
-                return list(_RANK_CACHE[key])
-            ranking = super().get_rank_results(
-                context, question, rank_method, condition_in_question, context_tokens_length
+            return _cached_ranking(
+                key, lambda: super(TargetModelCompressor, self).get_rank_results(*args)
             )
-            _RANK_CACHE[key] = list(ranking)
-            while len(_RANK_CACHE) > RANK_CACHE_SIZE:
-                _RANK_CACHE.popitem(last=False)
-            return list(ranking)
 
         def get_ppl(
             self,
@@ -143,30 +137,49 @@ def _compressor_class():
             condition_mode="none",
             condition_pos_id=0,
         ):
-            simple = (
-                condition_mode == "after"
-                and granularity == "sentence"
-                and input_ids is None
-                and past_key_values is None
-                and end is None
-                and not return_kv
-            )
-            loss = _fast_condition_ppl(self, text, condition_pos_id) if simple else None
-            if loss is not None:
-                return loss
-            return super().get_ppl(
-                text,
-                granularity,
-                input_ids,
-                attention_mask,
-                past_key_values,
-                return_kv,
-                end,
-                condition_mode,
-                condition_pos_id,
-            )
+            args = (text, granularity, input_ids, attention_mask, past_key_values, return_kv)
+            args += (end, condition_mode, condition_pos_id)
+            loss = _fast_ppl(self, *args)
+            return loss if loss is not None else super().get_ppl(*args)
 
     return TargetModelCompressor
+
+
+def _cached_ranking(key: str, rank: Any) -> list:
+    """`rank()`, cached under `key` in `_RANK_CACHE` (least recently used out first)."""
+    if key in _RANK_CACHE:
+        _RANK_CACHE.move_to_end(key)
+        return list(_RANK_CACHE[key])
+    ranking = rank()
+    _RANK_CACHE[key] = list(ranking)
+    while len(_RANK_CACHE) > RANK_CACHE_SIZE:
+        _RANK_CACHE.popitem(last=False)
+    return list(ranking)
+
+
+def _fast_ppl(
+    compressor: Any,
+    text: Any,
+    granularity: str,
+    input_ids: Any,
+    attention_mask: Any,
+    past_key_values: Any,
+    return_kv: bool,
+    end: Any,
+    condition_mode: str,
+    condition_pos_id: int,
+) -> Any:
+    """The question-conditioned sentence loss computed cheaply, or None when llmlingua's own
+    `get_ppl` must run (any other call shape)."""
+    simple = (
+        condition_mode == "after"
+        and granularity == "sentence"
+        and input_ids is None
+        and past_key_values is None
+        and end is None
+        and not return_kv
+    )
+    return _fast_condition_ppl(compressor, text, condition_pos_id) if simple else None
 
 
 @register_method("llmlingua")

@@ -15,13 +15,16 @@ other methods use). `config()` records which levels were on.
 
 Options (`--method-option orchestrated.KEY=VALUE`): `encoder` and `hyperword_tokenizer`, each
 a folder, `auto` (the default) or `none`. With the encoder on, answers come from its tuned
-decoder; `encoder=none` is the control that answers with the plain model. `hops` (1 or 2) and
-`focus` (true/false) are the `AskOptions` of the same names; `excerpt_min` is the default
-policy's (an integer, or `none` to step the best chunk down a level instead).
+decoder; `encoder=none` is the control that answers with the plain model. Any
+`orchestrator.AskOptions` field but those the harness sets (`budget`, `max_new_tokens`,
+`template`, the policy), e.g. `hops` (1 or 2), `focus` (true/false) or `k`; and any option of
+the planning policy's `Config`, e.g. `excerpt_min` (an integer, or `none` to step the best
+chunk down a level instead).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -33,7 +36,9 @@ from hyperword.generation import Generation
 
 __all__ = ["Orchestrated"]
 
-TUNING_OPTIONS = ("hops", "focus", "excerpt_min")  # AskOptions fields, then a policy option
+PARTS = ("encoder", "hyperword_tokenizer")  # method options that are not AskOptions
+# AskOptions the harness sets (the policy's own options are given flat, e.g. excerpt_min)
+HARNESS_OPTIONS = ("budget", "max_new_tokens", "template", "policy", "policy_options")
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ class Orchestrated(Method):
     hyperword_tokenizer: Any = "auto"  # a folder, "auto" or None
 
     def __init__(self, context: MethodContext):
-        from orchestrator.resources import (
+        from orchestrator.loading import (
             optional_part,
             resolve_encoder,
             resolve_hyperword_tokenizer,
@@ -60,10 +65,7 @@ class Orchestrated(Method):
 
         super().__init__(context)
         options = dict(context.options)
-        unknown = sorted(set(options) - {"encoder", "hyperword_tokenizer", *TUNING_OPTIONS})
-        if unknown:
-            raise EvalError(f"unknown orchestrated options: {', '.join(unknown)}")
-        self._ask = self._ask_options(options)
+        self._ask = self._ask_options({k: v for k, v in options.items() if k not in PARTS})
         encoder = optional_part(options.get("encoder", self.encoder))
         hyperword_tokenizer = optional_part(
             options.get("hyperword_tokenizer", self.hyperword_tokenizer)
@@ -78,14 +80,21 @@ class Orchestrated(Method):
         self._levels: tuple[str, ...] = ("text",)
 
     def _ask_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        """`AskOptions` fields (`hops`, `focus`) and policy options from the method options."""
-        from orchestrator import AskOptions, OptionError, create_policy
+        """Split method options into `AskOptions` fields and the policy's options."""
+        from orchestrator import POLICIES, AskOptions, OptionError, create_policy
+        from orchestrator.options import ask_fields
 
-        ask = {key: options[key] for key in ("hops", "focus") if key in options}
-        policy = {}
-        if "excerpt_min" in options:
-            value = options["excerpt_min"]
-            policy["excerpt_min"] = None if str(value).lower() == "none" else value
+        fields = [s.name for s in ask_fields() if s.name not in HARNESS_OPTIONS]
+        policy_fields = [f.name for f in dataclasses.fields(POLICIES[self.policy].Config)]
+        unknown = sorted(set(options) - set(fields) - set(policy_fields))
+        if unknown:
+            raise EvalError(f"unknown orchestrated options: {', '.join(unknown)}")
+        ask = {key: value for key, value in options.items() if key in fields}
+        policy = {
+            key: None if str(value).lower() == "none" else value
+            for key, value in options.items()
+            if key in policy_fields
+        }
         try:
             AskOptions(**ask)
             create_policy(self.policy, **policy)
@@ -128,12 +137,14 @@ class Orchestrated(Method):
             encoder=self._encoder,
             tokenizer=self._hyperword,
             options=AskOptions(
-                budget=self.ctx.budget,
-                k=self.candidates,
-                policy=self.policy,
-                max_new_tokens=self.ctx.max_new_tokens,
-                template=self.ctx.template.name,
-                **self._ask,
+                **{
+                    "budget": self.ctx.budget,
+                    "k": self.candidates,
+                    "policy": self.policy,
+                    "max_new_tokens": self.ctx.max_new_tokens,
+                    "template": self.ctx.template.name,
+                    **self._ask,
+                }
             ),
         )
         self._levels = orchestrator.levels
@@ -152,7 +163,7 @@ class Orchestrated(Method):
             {
                 "doc_id": s.doc_id,
                 "level": s.level,
-                "positions": s.positions,
+                "tokens": s.tokens,
                 "score": round(s.score, 4),
                 "cut": s.cut,
                 "excerpt": s.excerpt,

@@ -23,6 +23,7 @@ from eval.methods.base import Method, MethodContext, MethodResult, register_meth
 from eval.tasks.base import Example
 from hyperword.encoder import EncoderError, HyperwordEncoder, answer_from_rows, slots_for
 from hyperword.prompts import get_template
+from hyperword.rows import text_rows
 
 __all__ = ["ConceptContext", "FullAdapted", "SceneContext", "load_encoder_for"]
 
@@ -115,6 +116,4 @@ class FullAdapted(_EncoderMethod):
     @torch.no_grad()
     def context_rows(self, example: Example) -> torch.Tensor:
         enc = self.encoder
-        ids = enc.tokenizer(example.context, add_special_tokens=False).input_ids
-        embed = enc.model.get_input_embeddings()
-        return embed(torch.tensor(ids, device=embed.weight.device))
+        return text_rows(enc.model, enc.tokenizer, example.context)

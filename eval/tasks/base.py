@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.exceptions import EvalError
+from hyperword.registry import Registry
 
 __all__ = ["TASKS", "Example", "TaskLoader", "get_task", "open_text", "register_task"]
 
@@ -43,26 +43,17 @@ class Example:
 # keyword-only: `seed`, and task-specific ones such as `distractors`.
 TaskLoader = Callable[..., Iterable[Example]]
 
-TASKS: dict[str, TaskLoader] = {}
+TASKS: Registry[TaskLoader] = Registry("task")
 
 
 def register_task(name: str) -> Callable[[TaskLoader], TaskLoader]:
     """Decorator adding a loader under `name`; a name already taken raises `ValueError`."""
-
-    def decorator(loader: TaskLoader) -> TaskLoader:
-        if name in TASKS:
-            raise ValueError(f"task '{name}' is already registered")
-        TASKS[name] = loader
-        return loader
-
-    return decorator
+    return TASKS.register(name)
 
 
 def get_task(name: str) -> TaskLoader:
-    try:
-        return TASKS[name]
-    except KeyError:
-        raise EvalError(f"unknown task '{name}'; choose one of {sorted(TASKS)}") from None
+    """The loader registered as `name` (`UnknownNameError` when there is none)."""
+    return TASKS[name]
 
 
 def open_text(path: str | Path):

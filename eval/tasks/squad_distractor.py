@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from eval.exceptions import EvalError
 from eval.tasks.base import Example, register_task
@@ -67,13 +68,7 @@ def load_squad_distractor(
         unknown,
         ("seed", "distractors", "articles", "questions_per_paragraph"),
     )
-    if isinstance(distractors, bool) or not isinstance(distractors, int):
-        raise EvalError(f"distractors must be an integer from 0 to 50, got {distractors!r}")
-    if not 0 <= distractors <= MAX_DISTRACTORS:
-        raise EvalError(
-            f"distractors must be from 0 to {MAX_DISTRACTORS}, got {distractors}; "
-            "a longer context belongs to a long-document task"
-        )
+    _check_distractors(distractors)
     check_per_paragraph(questions_per_paragraph)
     chosen = select_articles(read_squad(path, task="squad-distractor"), articles)
     all_paragraphs = [p for article in chosen for p in article.paragraphs]
@@ -87,25 +82,38 @@ def load_squad_distractor(
                 "distractors or more articles"
             )
         for paragraph in article.paragraphs:
-            gold = paragraph_title(paragraph)
             for qa in pick_questions(paragraph, per_paragraph=questions_per_paragraph, seed=seed):
-                rng = random.Random(f"{seed}:{qa.id}")
-                picked = [*rng.sample(others, distractors), paragraph]
-                rng.shuffle(picked)
-                documents = tuple((paragraph_title(p), p.context) for p in picked)
-                examples.append(
-                    Example(
-                        id=qa.id,
-                        question=qa.question,
-                        answers=qa.answers,
-                        documents=documents,
-                        gold_titles=(gold,),
-                        meta={
-                            "article": article.title,
-                            "paragraph_index": paragraph.index,
-                            "distractors": distractors,
-                            "gold_position": picked.index(paragraph),
-                        },
-                    )
-                )
+                examples.append(_example(qa, paragraph, others, distractors=distractors, seed=seed))
     return examples
+
+
+def _check_distractors(distractors: object) -> None:
+    if isinstance(distractors, bool) or not isinstance(distractors, int):
+        raise EvalError(f"distractors must be an integer from 0 to 50, got {distractors!r}")
+    if not 0 <= distractors <= MAX_DISTRACTORS:
+        raise EvalError(
+            f"distractors must be from 0 to {MAX_DISTRACTORS}, got {distractors}; "
+            "a longer context belongs to a long-document task"
+        )
+
+
+def _example(
+    qa: Any, paragraph: SquadParagraph, others: list[SquadParagraph], *, distractors: int, seed: int
+) -> Example:
+    """`qa` with its paragraph shuffled among `distractors` of `others` (its own RNG)."""
+    rng = random.Random(f"{seed}:{qa.id}")
+    picked = [*rng.sample(others, distractors), paragraph]
+    rng.shuffle(picked)
+    return Example(
+        id=qa.id,
+        question=qa.question,
+        answers=qa.answers,
+        documents=tuple((paragraph_title(p), p.context) for p in picked),
+        gold_titles=(paragraph_title(paragraph),),
+        meta={
+            "article": paragraph.article,
+            "paragraph_index": paragraph.index,
+            "distractors": distractors,
+            "gold_position": picked.index(paragraph),
+        },
+    )

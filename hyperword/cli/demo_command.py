@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import click
 
-from hyperword.models import DEFAULT_MODEL
+from hyperword.cli.options import encoder_option, hyperword_tokenizer_option, model_option
 
 __all__ = ["demo_command"]
 
 
 @click.command("demo")
-@click.option(
-    "--model",
-    "model_name",
-    default=DEFAULT_MODEL,
-    show_default=True,
-    help="Base model alias or path.",
-)
+@model_option("model_name")
 @click.option(
     "-n",
     "--questions",
@@ -31,23 +25,16 @@ __all__ = ["demo_command"]
     type=click.IntRange(min=1),
     default=128,
     show_default=True,
-    help="Context positions per question.",
+    help="Context tokens per question.",
 )
-@click.option(
-    "--encoder", default="auto", show_default=True, help="Encoder folder, 'auto' or 'none'."
-)
-@click.option(
-    "--hyperword-tokenizer",
-    default="auto",
-    show_default=True,
-    help="Hyperword tokenizer folder, 'auto' or 'none'.",
-)
+@encoder_option()
+@hyperword_tokenizer_option()
 def demo_command(
     model_name: str, num_questions: int, budget: int, encoder: str, hyperword_tokenizer: str
 ) -> None:
     """Ingest the sample corpus (invented facts) at every available level, then answer."""
     from orchestrator.demo import run_demo
-    from orchestrator.resources import optional_part
+    from orchestrator.loading import optional_part
 
     click.echo(f"Loading {model_name} and the embedder...", err=True)
     results = run_demo(
@@ -92,7 +79,7 @@ def _print_result(result) -> None:
         f"{report.kv_cache_bytes / 2**20:.1f} MiB"
     )
     sources = ", ".join(
-        f"[{s.n}] {s.doc_id} {s.level}{cut_label(s)} {s.positions}" for s in report.sources
+        f"[{s.n}] {s.doc_id} {s.level}{cut_label(s)} {s.tokens}" for s in report.sources
     )
     click.echo(f"   sources: {sources or 'none'}")
     click.echo(

@@ -9,7 +9,7 @@ import click
 
 from eval.report import format_table, write_results
 from eval.runner import EvalConfig, run_eval
-from hyperword.models import DEFAULT_MODEL
+from hyperword.cli.options import model_option
 
 __all__ = ["eval_command"]
 
@@ -18,7 +18,7 @@ __all__ = ["eval_command"]
 @click.option("--task", required=True, help="Task loader: squad, squad-distractor, hotpotqa, ...")
 @click.option("--data", type=click.Path(), default=None, help="Data file in the task's layout.")
 @click.option("--methods", required=True, help="Comma-separated methods, e.g. full,truncate.")
-@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Base model alias/path.")
+@model_option()
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Questions (seeded).")
 @click.option(
     "--budget",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hyperword.models import DEFAULT_MODEL
+from hyperword.cli.options import encoder_option, hyperword_tokenizer_option, model_option
 
 __all__ = ["serve_command"]
 
@@ -36,20 +36,16 @@ def _parse_stores(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Base model alias/path.")
+@model_option()
+@encoder_option()
+@hyperword_tokenizer_option()
 @click.option(
-    "--encoder",
-    default="auto",
+    "--budget",
+    type=click.IntRange(min=1),
+    default=256,
     show_default=True,
-    help="Soft-token encoder folder, 'auto' or 'none'.",
+    help="Default context budget (a request may set its own).",
 )
-@click.option(
-    "--hyperword-tokenizer",
-    default="auto",
-    show_default=True,
-    help="Hyperword tokenizer folder, 'auto' ($HYPERWORD_TOKENIZER) or 'none'.",
-)
-@click.option("--budget", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option(
     "--max-body-bytes",
     type=click.IntRange(min=1024),
@@ -72,7 +68,7 @@ def serve_command(
     device: str | None,
 ) -> None:
     """Serve memory, search, ask and OpenAI-compatible chat completions over HTTP."""
-    from orchestrator.resources import optional_part
+    from orchestrator.loading import optional_part
     from orchestrator.service import ServiceConfig, serve
 
     config = ServiceConfig(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -151,7 +150,7 @@ def search_command(query: str, store_dir: Path, k: int, where: str | None, as_js
     with MnemonicStore(store_dir, create=False) as store:
         hits = store.search(query, k=k, where=where)
     if as_json:
-        click.echo(json.dumps([asdict(hit) for hit in hits], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2, ensure_ascii=False))
         return
     if not hits:
         click.echo("no hits")

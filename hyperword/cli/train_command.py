@@ -19,7 +19,7 @@ __all__ = ["train_command"]
 @click.option("--no-eval", is_flag=True, help="Skip the periodic held-out F1 evaluation.")
 def train_command(config_path: str, steps: int | None, no_eval: bool) -> None:
     """Train the encoder's projectors, markers and decoder LoRA; resumes from a checkpoint."""
-    from adapters.encoder_config import EncoderTrainingConfig
+    from adapters.encoder_config import CONTEXT_LEVELS, EncoderTrainingConfig
     from adapters.encoder_curve import plot_curve
     from adapters.encoder_data import read_squad_items, split_articles
     from adapters.encoder_eval import QaEvaluator, sample_items
@@ -34,7 +34,7 @@ def train_command(config_path: str, steps: int | None, no_eval: bool) -> None:
     if config.squad and not no_eval:
         _, heldout = split_articles(config.squad, config.heldout_articles)
         items = sample_items(read_squad_items(heldout), config.eval_questions, seed=config.seed)
-        levels = [level for level in ("scene", "concept", "text") if level in config.levels]
+        levels = [level for level in CONTEXT_LEVELS if level in config.levels]
         evaluator = QaEvaluator(
             items, f1_score, levels=levels, max_context_tokens=config.max_context_tokens
         )

@@ -1,16 +1,8 @@
 """The soft-token encoder contract shared by ingest, the orchestrator and the eval methods.
 
 A soft-token encoder turns text spans into vectors in the base model's input-embedding space
-(`inputs_embeds` rows, after any embedding scale the model applies), at one of its levels (a
-compression ratio each; one encoder may serve several):
-
-| level | base tokens per soft token |
-|---|---|
-| `ratio-4` | 4 |
-| `scene` | 8 |
-| `ratio-16` | 16 |
-| `ratio-32` | 32 |
-| `concept` | 64 |
+(`inputs_embeds` rows, after any embedding scale the model applies), at one of the soft levels
+of the ladder (`hyperword.levels`: `scene` 8 and `concept` 64 base tokens per soft token).
 
 Its `model` is the decoder that reads them: the base model with the decoder adapter active.
 Soft tokens go into a sequence between the level's learned marker rows (`wrap`).
@@ -18,28 +10,23 @@ Soft tokens go into a sequence between the level's learned marker rows (`wrap`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from hyperword.levels import LEVELS, soft_levels
 
 if TYPE_CHECKING:
     import torch
 
 __all__ = ["LEVEL_RATIOS", "SOFT_LEVELS", "SoftTokenEncoder", "slots_for"]
 
-LEVEL_RATIOS: dict[str, int] = {
-    "ratio-4": 4,
-    "scene": 8,
-    "ratio-16": 16,
-    "ratio-32": 32,
-    "concept": 64,
-}
+LEVEL_RATIOS: dict[str, int] = {level.name: level.ratio for level in soft_levels()}
 SOFT_LEVELS: tuple[str, ...] = tuple(LEVEL_RATIOS)
 
 
 def slots_for(n_tokens: int, level: str) -> int:
     """Soft tokens a span of `n_tokens` base tokens gets at `level` (at least one)."""
-    return max(1, math.ceil(n_tokens / LEVEL_RATIOS[level]))
+    return LEVELS[level].slots(n_tokens)
 
 
 @runtime_checkable

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hyperword import __version__
+from hyperword.config_io import config_from_dict, read_json, save_config
 from hyperword.encoder.base import LEVEL_RATIOS
 from hyperword.encoder.exceptions import CheckpointError, EncoderError
 
 __all__ = ["FEATURE_KINDS", "EncoderConfig"]
-
-logger = logging.getLogger(__name__)
 
 FEATURE_KINDS = ("hidden", "embedding")
 
@@ -102,23 +98,12 @@ class EncoderConfig:
         return self.d_model * len(self.features)
 
     def save(self, path: Path) -> None:
-        data = asdict(self) | {"hyperword_version": __version__}
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        save_config(self, path)
 
     @classmethod
     def load(cls, path: Path) -> EncoderConfig:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            raise CheckpointError(f"cannot read encoder config {path}: {error}") from None
-        if not isinstance(data, dict):
-            raise CheckpointError(f"encoder config {path} is not a JSON object")
-        data.pop("hyperword_version", None)
+        data = read_json(path, error=CheckpointError, what="encoder config")
         # Folders written before an option existed were built without it.
         for key in ("residual", "shared_projector"):
             data.setdefault(key, False)
-        known = {f.name for f in fields(cls)}
-        dropped = sorted(set(data) - known)
-        if dropped:
-            logger.warning("ignoring unknown encoder config keys %s in %s", dropped, path)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return config_from_dict(cls, data, source=str(path))

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from hyperword.generation import Generation, generate
+from hyperword.generation import Generation, answer_text, generate
 from hyperword.prompts import PromptTemplate
+from hyperword.rows import text_rows
 
 __all__ = ["answer_from_rows", "qa_embeds", "text_rows"]
-
-
-def text_rows(model, tokenizer, text: str, *, bos: bool = False) -> torch.Tensor:
-    """Input-embedding rows of `text`: `(n_tokens, d_model)`."""
-    ids = tokenizer(text, add_special_tokens=False).input_ids
-    if bos and tokenizer.bos_token_id is not None:
-        ids = [tokenizer.bos_token_id, *ids]
-    embed = model.get_input_embeddings()
-    return embed(torch.tensor(ids, dtype=torch.long, device=embed.weight.device))
 
 
 def qa_embeds(
@@ -45,7 +37,7 @@ def answer_from_rows(
         model, tokenizer, inputs_embeds=embeds.unsqueeze(0), max_new_tokens=max_new_tokens
     )
     return Generation(
-        text=text.split("\n")[0].strip(),
+        text=answer_text(text),
         prompt_tokens=int(embeds.shape[0]),
         context_tokens=int(context_rows.shape[0]),
         new_tokens=new_tokens,

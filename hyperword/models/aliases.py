@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hyperword.exceptions import MissingPackageError
+from hyperword.registry import Registry
 
 __all__ = ["DEFAULT_MODEL", "MODEL_ALIASES", "ModelAlias", "get_alias", "register_alias"]
 
@@ -46,18 +47,16 @@ class ModelAlias:
         return self.locate(workdir)
 
 
-MODEL_ALIASES: dict[str, ModelAlias] = {}
+MODEL_ALIASES: Registry[ModelAlias] = Registry("model alias")
 
 
 def register_alias(alias: ModelAlias) -> ModelAlias:
     """Add an alias to the registry; a name already taken raises `ValueError`."""
-    if alias.name in MODEL_ALIASES:
-        raise ValueError(f"model alias '{alias.name}' is already registered")
-    MODEL_ALIASES[alias.name] = alias
-    return alias
+    return MODEL_ALIASES.add(alias.name, alias)
 
 
 def get_alias(name: str) -> ModelAlias | None:
+    """The alias `name`, or None: a model name may also be a path or a hub id."""
     return MODEL_ALIASES.get(name)
 
 

@@ -15,20 +15,17 @@ Saved as a folder: `config.json` (sorted keys, toolkit version) + `model.safeten
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from hyperword.config_io import config_from_dict, read_json, save_config
 from hyperword.tokenizer.exceptions import CorruptTokenizerError, TokenizerConfigError
 
 __all__ = ["COMPOSER_WEIGHTS", "ComposerConfig", "HyperwordComposer"]
-
-logger = logging.getLogger(__name__)
 
 COMPOSER_CONFIG = "config.json"
 COMPOSER_WEIGHTS = "model.safetensors"
@@ -95,13 +92,9 @@ class HyperwordComposer(nn.Module):
         """Write `config.json` and `model.safetensors` into `folder`."""
         from safetensors.torch import save_file
 
-        from hyperword import __version__
-
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.config.hyperword_version = __version__
-        text = json.dumps(asdict(self.config), indent=2, sort_keys=True)
-        (folder / COMPOSER_CONFIG).write_text(text + "\n")
+        save_config(self.config, folder / COMPOSER_CONFIG)
         tensors = {k: v.detach().float().cpu().contiguous() for k, v in self.state_dict().items()}
         save_file(tensors, str(folder / COMPOSER_WEIGHTS))
         return folder
@@ -113,12 +106,8 @@ class HyperwordComposer(nn.Module):
 
         folder = Path(folder)
         try:
-            data = json.loads((folder / COMPOSER_CONFIG).read_text())
-            known = {f.name for f in fields(ComposerConfig)}
-            unknown = sorted(set(data) - known)
-            if unknown:
-                logger.warning("ignoring unknown keys in %s: %s", folder, ", ".join(unknown))
-            config = ComposerConfig(**{k: v for k, v in data.items() if k in known})
+            data = read_json(folder / COMPOSER_CONFIG, error=ValueError, what="composer config")
+            config = config_from_dict(ComposerConfig, data, source=str(folder))
             composer = cls(config)
             composer.load_state_dict(load_file(str(folder / COMPOSER_WEIGHTS)))
         except (OSError, ValueError, TypeError, RuntimeError) as error:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hyperword.config_io import load_config, save_config
 from hyperword.tokenizer.exceptions import CorruptTokenizerError, TokenizerConfigError
 
 __all__ = ["CONFIG_NAME", "FORMAT_VERSION", "HyperwordTokenizerConfig"]
-
-logger = logging.getLogger(__name__)
 
 CONFIG_NAME = "config.json"
 FORMAT_VERSION = 1
@@ -46,28 +43,10 @@ class HyperwordTokenizerConfig:
 
     def save(self, folder: str | Path) -> Path:
         """Write `config.json` into `folder` (sorted keys) and return its path."""
-        from hyperword import __version__
-
-        self.hyperword_version = __version__
-        path = Path(folder) / CONFIG_NAME
-        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
-        return path
+        return save_config(self, Path(folder) / CONFIG_NAME)
 
     @classmethod
     def load(cls, folder: str | Path) -> HyperwordTokenizerConfig:
         """Read `config.json` from `folder`; unknown keys are dropped with a warning."""
         path = Path(folder) / CONFIG_NAME
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise CorruptTokenizerError(f"cannot read {path}: {error}") from error
-        if not isinstance(data, dict):
-            raise CorruptTokenizerError(f"{path} does not hold a JSON object")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            logger.warning("ignoring unknown keys in %s: %s", path, ", ".join(unknown))
-        try:
-            return cls(**{key: value for key, value in data.items() if key in known})
-        except TypeError as error:
-            raise CorruptTokenizerError(f"{path} is missing fields: {error}") from error
+        return load_config(cls, path, error=CorruptTokenizerError, what="tokenizer config")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hyperword.exceptions import HyperwordError
+from hyperword.exceptions import HyperwordError, UnknownNameError
 
 __all__ = [
     "CorruptTokenizerError",
@@ -16,11 +16,7 @@ class TokenizerConfigError(HyperwordError, ValueError):
     """A tokenizer or trainer option has a value outside its allowed set."""
 
 
-class UnknownTrainerError(HyperwordError, KeyError):
-    """No trainer is registered under the requested name."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
+UnknownTrainerError = UnknownNameError  # the one unknown-name error (kept name)
 
 
 class TokenizerMismatchError(HyperwordError, ValueError):

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hyperword.tokenizer.exceptions import TokenizerConfigError, UnknownTrainerError
+from hyperword.registry import Registry
+from hyperword.tokenizer.exceptions import TokenizerConfigError
 
 __all__ = [
     "CHAR_OFFSET",
@@ -51,7 +52,7 @@ class Hyperword:
 
 
 Trainer = Callable[..., list[Hyperword]]
-TRAINERS: dict[str, Trainer] = {}
+TRAINERS: Registry[Trainer] = Registry("trainer")
 
 
 def register_trainer(name: str) -> Callable[[Trainer], Trainer]:
@@ -59,24 +60,12 @@ def register_trainer(name: str) -> Callable[[Trainer], Trainer]:
 
     The trainer returns a `list[Hyperword]`; `documents` gives each line's document index.
     """
-
-    def decorate(fn: Trainer) -> Trainer:
-        if name in TRAINERS:
-            raise ValueError(f"a trainer named '{name}' is already registered")
-        TRAINERS[name] = fn
-        return fn
-
-    return decorate
+    return TRAINERS.register(name)
 
 
 def get_trainer(name: str) -> Trainer:
-    """The trainer registered as `name`."""
-    try:
-        return TRAINERS[name]
-    except KeyError:
-        raise UnknownTrainerError(
-            f"unknown trainer '{name}'; choose one of: {', '.join(sorted(TRAINERS))}"
-        ) from None
+    """The trainer registered as `name` (`UnknownNameError` when there is none)."""
+    return TRAINERS[name]
 
 
 def _check_positive(name: str, value: int, minimum: int = 1) -> None:
@@ -120,31 +109,12 @@ def train_ngram(
     Returns:
         The hyperwords, most useful first.
     """
-    _check_positive("num_hyperwords", num_hyperwords, 0)
-    _check_positive("max_length", max_length, 2)
-    _check_positive("min_frequency", min_frequency)
-    if not 0.0 < shrink < 1.0:
-        raise TokenizerConfigError(f"shrink must be in (0, 1), got {shrink}")
-    _check_positive("min_documents", min_documents)
+    _check_ngram_options(num_hyperwords, max_length, min_frequency, min_documents, shrink)
     if documents is None:
         documents = list(range(len(lines)))
     if len(documents) != len(lines):
         raise TokenizerConfigError(f"{len(documents)} document indices for {len(lines)} lines")
-    counts: Counter[str] = Counter()  # occurrences
-    spread: Counter[str] = Counter()  # distinct documents
-    seen: set[str] = set()
-    for k, line in enumerate(lines):
-        if k and documents[k] != documents[k - 1]:
-            spread.update(seen)
-            seen = set()
-        grams = [
-            line[start:end]
-            for start in range(len(line) - 1)
-            for end in range(start + 2, min(len(line), start + max_length) + 1)
-        ]
-        counts.update(grams)
-        seen.update(grams)
-    spread.update(seen)
+    counts, spread = _count_ngrams(lines, documents, max_length)
     candidates = {
         gram: freq
         for gram, freq in counts.items()
@@ -162,6 +132,39 @@ def train_ngram(
         )
         ranked += rare[: num_hyperwords - len(ranked)]
     return [Hyperword(gram, counts[gram]) for gram in ranked]
+
+
+def _check_ngram_options(
+    num_hyperwords: int, max_length: int, min_frequency: int, min_documents: int, shrink: float
+) -> None:
+    _check_positive("num_hyperwords", num_hyperwords, 0)
+    _check_positive("max_length", max_length, 2)
+    _check_positive("min_frequency", min_frequency)
+    if not 0.0 < shrink < 1.0:
+        raise TokenizerConfigError(f"shrink must be in (0, 1), got {shrink}")
+    _check_positive("min_documents", min_documents)
+
+
+def _count_ngrams(
+    lines: list[str], documents: list[int], max_length: int
+) -> tuple[Counter[str], Counter[str]]:
+    """Occurrences of every n-gram of 2..`max_length` ids, and the documents it occurs in."""
+    counts: Counter[str] = Counter()  # occurrences
+    spread: Counter[str] = Counter()  # distinct documents
+    seen: set[str] = set()
+    for k, line in enumerate(lines):
+        if k and documents[k] != documents[k - 1]:
+            spread.update(seen)
+            seen = set()
+        grams = [
+            line[start:end]
+            for start in range(len(line) - 1)
+            for end in range(start + 2, min(len(line), start + max_length) + 1)
+        ]
+        counts.update(grams)
+        seen.update(grams)
+    spread.update(seen)
+    return counts, spread
 
 
 def _prune(

@@ -13,13 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
 from hyperword import __version__
+from orchestrator.options import ask_fields
 from orchestrator.orchestrator import AnswerStream
 from orchestrator.service.body_limit import BodyLimitMiddleware
 from orchestrator.service.chat import (
@@ -42,12 +42,10 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
-_ASK_FIELDS = ("budget", "k", "where", "policy", "policy_options", "levels", "hops", "focus")
-
 
 def _ask_options(body: Any, **extra: Any) -> dict[str, Any]:
-    """The orchestrator options a request sets (unset ones keep the service's defaults)."""
-    options = {name: getattr(body, name) for name in _ASK_FIELDS}
+    """The `AskOptions` a request sets (unset ones keep the service's defaults)."""
+    options = {s.name: getattr(body, s.name, None) for s in ask_fields()}
     options.update(extra)
     return {name: value for name, value in options.items() if value is not None}
 
@@ -59,6 +57,13 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
     app.state.hyperword = state
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.config.max_body_bytes)
+    _memory_routes(app, state)
+    _answer_routes(app, state)
+    return app
+
+
+def _memory_routes(app: FastAPI, state: ServiceState) -> None:
+    """`/healthz`, and adding, deleting and searching memory."""
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -84,32 +89,23 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
     @app.post("/v1/search")
     def search(body: SearchRequest) -> dict[str, Any]:
         hits = state.search(body.store, body.query, k=body.k, where=body.where)
-        return {"hits": [asdict(hit) for hit in hits]}
+        return {"hits": [hit.to_dict() for hit in hits]}
+
+
+def _answer_routes(app: FastAPI, state: ServiceState) -> None:
+    """`/v1/ask` and the OpenAI-compatible `/v1/chat/completions`."""
 
     @app.post("/v1/ask")
     def ask(body: AskRequest) -> dict[str, Any]:
-        extra = {
-            "max_new_tokens": body.max_new_tokens,
-            "temperature": body.temperature,
-            "top_p": body.top_p,
-            "top_k": body.top_k,
-            "seed": body.seed,
-        }
         orchestrator = state.orchestrator(body.store)
-        return orchestrator.ask(body.question, **_ask_options(body, **extra)).to_dict()
+        return orchestrator.ask(body.question, **_ask_options(body)).to_dict()
 
     @app.post("/v1/chat/completions", response_model=None)
     def chat_completions(body: ChatCompletionRequest) -> dict[str, Any] | StreamingResponse:
         questions = [m.text() for m in body.messages if m.role == "user" and m.text().strip()]
         if not questions:
             raise ServiceError(400, "messages hold no user message with text: nothing to answer")
-        options = _ask_options(
-            body,
-            max_new_tokens=body.max_completion_tokens or body.max_tokens,
-            temperature=body.temperature,
-            top_p=body.top_p,
-            seed=body.seed,
-        )
+        options = _ask_options(body, max_new_tokens=body.max_completion_tokens or body.max_tokens)
         orchestrator = state.orchestrator(body.store)
         model = body.model or state.config.served_model_name
         if not body.stream:
@@ -121,8 +117,6 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache"},
         )
-
-    return app
 
 
 async def _pump(answer_stream: AnswerStream) -> AsyncIterator[tuple[str, Any]]:

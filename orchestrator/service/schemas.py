@@ -1,10 +1,17 @@
-"""Request bodies of the HTTP service (pydantic). Unknown fields are refused (`extra="forbid"`)."""
+"""Request bodies of the HTTP service (pydantic). Unknown fields are refused (`extra="forbid"`).
+
+The orchestrator's options in `/v1/ask` and `/v1/chat/completions` are built from
+`orchestrator.AskOptions` (`ask_fields`): the same names, types, bounds and help, each
+optional (an unset one keeps the service's default).
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from orchestrator.options import OptionSpec, ask_fields
 
 __all__ = [
     "AddDocumentsRequest",
@@ -16,8 +23,6 @@ __all__ = [
     "StreamOptions",
     "TextPart",
 ]
-
-LevelName = Literal["text", "hyperword", "scene", "concept"]
 
 
 class _Strict(BaseModel):
@@ -42,27 +47,36 @@ class SearchRequest(_Strict):
     store: str | None = None
 
 
-class _AskOptions(_Strict):
-    """The orchestrator's options, all optional (the service's defaults apply)."""
-
-    store: str | None = None
-    budget: int | None = Field(default=None, ge=1, le=131072)
-    k: int | None = Field(default=None, ge=1, le=100)
-    where: str | None = Field(default=None, max_length=1000)
-    policy: str | None = Field(default=None, max_length=100)
-    policy_options: dict[str, Any] | None = None
-    levels: list[LevelName] | None = Field(default=None, min_length=1)
-    hops: int | None = Field(default=None, ge=1, le=2)
-    focus: bool | None = None
+def _annotation(spec: OptionSpec) -> Any:
+    if spec.kind is dict:
+        return dict[str, Any]
+    if spec.kind is list:
+        return list[Literal[spec.choices()]]  # type: ignore[misc]  # the ladder, when imported
+    return spec.kind
 
 
-class AskRequest(_AskOptions):
+def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
+    """A pydantic field for an `AskOptions` field: optional, same bounds and help."""
+    bounds = {**spec.bounds, **({"min_length": 1} if spec.kind is list else {}), **extra}
+    return (_annotation(spec) | None, Field(default=None, description=spec.help, **bounds))
+
+
+_SPECS = {spec.name: spec for spec in ask_fields()}
+
+
+def _options_model(name: str, *, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
+    """A body holding `store` and every `AskOptions` field but `exclude`, all optional."""
+    return create_model(
+        name,
+        __base__=_Strict,
+        __doc__="The orchestrator's options, all optional (the service's defaults apply).",
+        store=(str | None, Field(default=None, description="store name (default: the first)")),
+        **{key: _field(spec) for key, spec in _SPECS.items() if key not in exclude},
+    )
+
+
+class AskRequest(_options_model("AskOptionsBody")):
     question: str = Field(min_length=1, max_length=4000)
-    max_new_tokens: int | None = Field(default=None, ge=1, le=1024)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    top_k: int | None = Field(default=None, ge=0)
-    seed: int | None = Field(default=None, ge=0)
 
 
 class TextPart(_Strict):
@@ -85,20 +99,19 @@ class StreamOptions(_Strict):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(_AskOptions):
+class ChatCompletionRequest(_options_model("ChatOptionsBody", exclude=("max_new_tokens",))):
     """OpenAI's chat-completions body (the fields this service honours) plus memory options.
 
-    The last user message is the question; retrieval and the answer use it alone.
+    The last user message is the question; retrieval and the answer use it alone. The
+    answer length is OpenAI's `max_completion_tokens` (or `max_tokens`), not
+    `max_new_tokens`; `temperature`, `top_p` and `seed` are shared with `AskOptions`.
     """
 
     model: str | None = Field(default=None, max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
-    max_tokens: int | None = Field(default=None, ge=1, le=1024)
-    max_completion_tokens: int | None = Field(default=None, ge=1, le=1024)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_tokens: int | None = _field(_SPECS["max_new_tokens"])[1]
+    max_completion_tokens: int | None = _field(_SPECS["max_new_tokens"])[1]
     n: Literal[1] = 1
-    seed: int | None = Field(default=None, ge=0)
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(default=None, max_length=200)

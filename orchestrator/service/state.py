@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from hyperword.models import DEFAULT_MODEL
+from orchestrator.loading import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 from orchestrator.orchestrator import Orchestrator
-from orchestrator.resources import AUTO, resolve_encoder, resolve_hyperword_tokenizer
 from orchestrator.service.errors import ServiceError
 
 __all__ = ["ServiceConfig", "ServiceState"]

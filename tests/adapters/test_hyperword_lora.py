@@ -11,6 +11,7 @@ import torch
 from adapters.exceptions import TrainingConfigError
 from adapters.hyperword_lora import (
     ADAPTER_CONFIG,
+    HyperwordAdapter,
     HyperwordLoraConfig,
     Window,
     continuation_nll,
@@ -95,6 +96,9 @@ def test_training_lowers_the_loss_and_round_trips(hyper, window, tiny_model, tmp
     fresh = build_tiny_model(len(hyper.base_tokenizer))
     merged, loaded_composer = load_hyperword_adapter(fresh, folder, tokenizer=hyper)
     assert loss(merged, loaded_composer) == pytest.approx(after, rel=1e-2)  # stored as bf16
+    loaded = HyperwordAdapter.from_pretrained(folder, build_tiny_model(len(hyper.base_tokenizer)))
+    assert loaded.config == config and loaded.record["steps"] == 30
+    assert loss(loaded.model, loaded.composer) == pytest.approx(after, rel=1e-2)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from eval.bench_focus import SCORINGS, top_sentence_accuracy
+from eval.benchmarks.bench_focus import SCORINGS, top_sentence_accuracy
 from eval.tasks.base import Example
 
 

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from eval.bench_orchestrator import BenchConfig, main, plan_cells, run_bench
-from eval.bench_orchestrator_report import format_checks, table_header
+from eval.benchmarks.bench_orchestrator import BenchConfig, main, plan_cells, run_bench
+from eval.benchmarks.bench_orchestrator_report import format_checks, table_header
 from eval.exceptions import EvalError
 from eval.methods.orchestrated import Orchestrated
+from hyperword.exceptions import UnknownNameError
 from tests.conftest import build_tiny_model
 
 ARTICLES = {
@@ -105,7 +106,7 @@ def test_a_method_revision_reruns_only_that_methods_cells(tmp_path, monkeypatch)
 
 
 def test_config_errors_are_clear(tmp_path):
-    with pytest.raises(EvalError, match="unknown method 'nope'"):
+    with pytest.raises(UnknownNameError, match="unknown method 'nope'"):
         _config(tmp_path, methods=("full", "nope"))
     with pytest.raises(EvalError, match="distractors must be at most 50"):
         _config(tmp_path, distractors=(20, 60))

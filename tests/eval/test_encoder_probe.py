@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.encoder_data import QaItem
-from eval.bench_encoder_probe import wrong_passages
+from eval.benchmarks.bench_encoder_probe import wrong_passages
 
 
 def test_wrong_passages_never_give_a_question_its_own_passage():

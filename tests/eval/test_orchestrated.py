@@ -109,7 +109,7 @@ def test_orchestrated_on_multi_hop_questions(all_levels, tiny_tokenizer, tmp_pat
         assert record.prompt_tokens > record.context_tokens
         assert record.full_context_tokens == full[record.example_id].context_tokens
         details = record.details
-        assert details["sources"] and {"doc_id", "level", "positions"} <= set(details["sources"][0])
+        assert details["sources"] and {"doc_id", "level", "tokens"} <= set(details["sources"][0])
         assert sum(details["tokens_per_level"].values()) == record.context_tokens
         assert isinstance(details["gold_retrieved"], bool)
     # a small budget holds more documents than verbatim retrieval can

@@ -12,6 +12,7 @@ from eval.methods import METHODS
 from eval.report import write_results
 from eval.runner import EvalConfig, run_eval
 from hyperword.cli import cli
+from hyperword.exceptions import UnknownNameError
 
 BUILTIN = ("closed-book", "full", "truncate", "rag-text", "llmlingua")
 
@@ -91,11 +92,11 @@ def test_write_results_makes_json_markdown_and_plot(tiny_result, tmp_path):
 
 
 def test_config_errors_are_clear():
-    with pytest.raises(EvalError, match="unknown method 'nope'"):
+    with pytest.raises(UnknownNameError, match="unknown method 'nope'"):
         _config(methods=("full", "nope"))
     with pytest.raises(EvalError, match="budget must be a positive"):
         _config(budget=0)
-    with pytest.raises(EvalError, match="unknown task 'nope'"):
+    with pytest.raises(UnknownNameError, match="unknown task 'nope'"):
         _config(task="nope")
 
 

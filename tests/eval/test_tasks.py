@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from eval.exceptions import EvalError
 from eval.tasks import TASKS, Example, get_task, sample_examples
+from hyperword.exceptions import UnknownNameError
 
 # -- small data files ----------------------------------------------------------------------
 
@@ -67,7 +68,7 @@ def squad_file(tmp_path):
 
 def test_all_loaders_are_registered():
     assert {"squad", "squad-distractor", "hotpotqa", "nq", "longdoc", "synthetic"} <= set(TASKS)
-    with pytest.raises(EvalError, match="unknown task 'nope'"):
+    with pytest.raises(UnknownNameError, match="unknown task 'nope'"):
         get_task("nope")
 
 

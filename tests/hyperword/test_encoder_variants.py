@@ -115,3 +115,17 @@ def test_folders_from_before_the_shared_projector_keep_loading(tmp_path, tiny_to
     torch.testing.assert_close(
         loaded.encode(SPANS, level="concept"), expected, atol=2e-3, rtol=2e-3
     )
+
+
+def test_a_folder_missing_its_encoder_adapter_is_refused(tmp_path, tiny_tokenizer):
+    import shutil
+
+    from hyperword.encoder import CheckpointError
+
+    encoder = build_tiny_encoder(tiny_tokenizer, encoder_lora_r=2, feature_layer=-1)
+    encoder.save_pretrained(tmp_path / "enc")
+    shutil.rmtree(tmp_path / "enc" / "adapter" / "encoder")
+    with pytest.raises(CheckpointError, match="missing adapter/encoder/adapter_config.json"):
+        HyperwordEncoder.from_pretrained(
+            tmp_path / "enc", model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+        )

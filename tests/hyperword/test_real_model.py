@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hyperword.demo import run_demo
 from hyperword.generation import answer_question
 from hyperword.sample_data import sample_documents, sample_questions
+from orchestrator.demo import run_demo
 
 pytestmark = pytest.mark.real_model
 

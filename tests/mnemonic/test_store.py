@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from hyperword.exceptions import UnknownNameError
 from mnemonic import (
     ChunkingConfig,
     ChunkNotFoundError,
@@ -50,7 +51,7 @@ def test_add_search_get_stats(make_store):
     assert scene.scene_vectors is None and scene.text is None
     with pytest.raises(ChunkNotFoundError, match="1 chunk id"):
         store.get([hits[0].id, "nope"])
-    with pytest.raises(ConfigError):
+    with pytest.raises(UnknownNameError, match="unknown level 'pixels'"):
         store.get([hits[0].id], level="pixels")
     with pytest.raises(ConfigError, match="invalid filter"):
         store.search("x", where="no_such_column = 1")

@@ -10,6 +10,7 @@ import pytest
 
 from mnemonic import MnemonicStore
 from orchestrator import AskOptions, OptionError, Orchestrator, OrchestratorError
+from orchestrator.candidates import cost_candidates
 from tests.orchestrator.conftest import FACTS, SMALL_CHUNKS, TinyEncoder
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
@@ -31,7 +32,7 @@ def check_report(answer, budget):
     report = answer.report
     assert report.context_tokens <= budget
     assert report.context_tokens == sum(report.tokens_per_level.values())
-    assert report.context_tokens == sum(s.positions for s in report.sources)
+    assert report.context_tokens == sum(s.tokens for s in report.sources)
     assert report.prompt_tokens > report.context_tokens
     assert report.retrieved == len(report.sources) + report.dropped
     assert report.full_context_tokens >= sum(s.text_tokens for s in report.sources)
@@ -215,7 +216,7 @@ def test_stored_soft_vectors_are_used_when_the_encoder_matches(
     assert report.sources and other.calls == len(report.sources)
 
 
-def test_stored_hyperword_ids_are_checked_before_use(
+def test_stored_hyperword_ids_come_with_the_search_and_are_checked_before_use(
     tmp_path, embedder, model, base_tokenizer, hyperword_tokenizer
 ):
     good = StoredEncoder("hyperword", "hw", "1", hyperword_tokenizer.encode)
@@ -223,18 +224,27 @@ def test_stored_hyperword_ids_are_checked_before_use(
     orchestrator = Orchestrator(
         store, model=model, base_tokenizer=base_tokenizer, tokenizer=hyperword_tokenizer
     )
-    hits = store.search(QUESTION, k=4)
-    stored = orchestrator._stored(hits, ("text", "hyperword"))
-    assert all(stored["hyperword"][h.id] for h in hits)
-    sources = orchestrator.materials.prepare(hits, levels=("hyperword",), stored=stored)
-    assert [s.hyperword_ids for s in sources] == [stored["hyperword"][h.id] for h in hits]
+    hits = store.search(QUESTION, k=4, levels=["hyperword"])
+    assert all(h.stored["hyperword"] for h in hits)
+    found = [(hit, 1) for hit in hits]
+    parts = orchestrator.parts
+    candidates = cost_candidates(found, levels=("hyperword",), parts=parts, marker=0)
+    assert [c.values["hyperword"] for c in candidates] == [h.stored["hyperword"] for h in hits]
 
-    wrong = {h.id: [1, 2, 3] for h in hits}  # ids of some other tokenizer
-    sources = orchestrator.materials.prepare(
-        hits, levels=("hyperword",), stored={"hyperword": wrong}
+    wrong = [(dataclasses.replace(h, stored={"hyperword": [1, 2, 3]}), 1) for h in hits]
+    candidates = cost_candidates(wrong, levels=("hyperword",), parts=parts, marker=0)
+    for candidate in candidates:  # ids of some other tokenizer: encoded afresh
+        assert hyperword_tokenizer.expand(candidate.values["hyperword"]) == list(candidate.base_ids)
+
+
+def test_the_question_is_embedded_once_per_ask(orchestrator, monkeypatch):
+    calls = []
+    embed = orchestrator.store.embed
+    monkeypatch.setattr(
+        orchestrator.store, "embed", lambda texts: calls.append(texts) or embed(texts)
     )
-    for source in sources:
-        assert hyperword_tokenizer.expand(source.hyperword_ids) == source.base_ids
+    orchestrator.ask(QUESTION, budget=16, hops=2, max_new_tokens=2)
+    assert sum(texts == [QUESTION] for texts in calls) == 1
 
 
 def test_the_real_encoder_class_plugs_in(store, model, base_tokenizer):

@@ -44,7 +44,7 @@ def test_most_relevant_richest_long_tail_cheapest():
     assert levels[0] == "text"  # the best chunk verbatim
     assert levels[-1] == "concept"  # the tail as concept tokens
     assert len(levels) >= 8  # many documents fit
-    assert result.positions <= 256
+    assert result.tokens <= 256
     order = ["text", "hyperword", "scene", "concept"]
     ranks = [order.index(level) for level in levels]
     assert ranks == sorted(ranks)  # richness never rises down the ranking
@@ -52,7 +52,7 @@ def test_most_relevant_richest_long_tail_cheapest():
 
 def test_small_budget_still_holds_several_sources():
     result = plan(soft_candidates(), 64, max_gap=None)
-    assert result.positions <= 64
+    assert result.tokens <= 64
     assert len(result.selections) >= 3
     first, *rest = result.selections
     assert first.level == "text" and first.limit == 64 - 16  # an excerpt, the tail held back
@@ -90,7 +90,7 @@ def test_without_soft_levels_the_best_chunk_goes_in_cut():
     assert len(result.selections) == 1
     only = result.selections[0]
     assert only.index == 0 and only.level == "hyperword" and only.limit == 64
-    assert result.positions == 64
+    assert result.tokens == 64
 
 
 def test_the_next_chunk_fills_the_leftover_space_cut():
@@ -98,7 +98,7 @@ def test_the_next_chunk_fills_the_leftover_space_cut():
     result = plan(candidates, 200)
     assert [s.index for s in result.selections] == [0, 1]
     assert result.selections[1].limit is not None
-    assert result.positions <= 200
+    assert result.tokens <= 200
 
 
 def test_text_only_is_greedy_by_score():

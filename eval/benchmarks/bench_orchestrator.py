@@ -1,6 +1,7 @@
 """The orchestrator benchmark (issue #6) in one command: a table of F1 against context tokens.
 
-    python -m eval.bench_orchestrator --squad ../shared/data/squad-v1.1-dev-part1.json.gz \
+    python -m eval.benchmarks.bench_orchestrator \
+        --squad ../shared/data/squad-v1.1-dev-part1.json.gz \
         --distractors 20,50 --budgets 64,128,256,512 \
         --methods orchestrated,rag-text,llmlingua,full --limit 100 --llmlingua-limit 10 \
         --out runs/bench-orchestrator
@@ -16,7 +17,7 @@ permutation, a subset, and its row says its n. The model is loaded once.
 Resumable: `DIR/bench.json` and `DIR/bench.md` are rewritten after every cell, a cell in
 progress records each answer in `DIR/checkpoints/`, and the same command run again reuses
 every finished cell whose settings are unchanged. Target checks compare F1 on the questions
-both sides answered (`eval.bench_orchestrator_report.Check`).
+both sides answered (`eval.benchmarks.bench_orchestrator_report.Check`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.bench_orchestrator_report import (
+from eval.benchmarks.bench_orchestrator_report import (
     CellResult,
     Check,
     format_checks,
@@ -43,6 +44,7 @@ from eval.make_multihop import build_multihop, write_multihop
 from eval.methods import get_method
 from eval.runner import EvalConfig, run_eval
 from eval.tasks.squad_distractor import MAX_DISTRACTORS
+from hyperword.exceptions import HyperwordError
 from hyperword.models import DEFAULT_MODEL
 
 __all__ = [
@@ -413,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
             max_new_tokens=args.max_new_tokens,
         )
         run_bench(config, args.out)
-    except EvalError as error:
+    except HyperwordError as error:  # EvalError, UnknownNameError
         parser.exit(1, f"error: {error}\n")
     print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.md'}", flush=True)
 

@@ -1,11 +1,12 @@
 """How often the orchestrator's excerpt scoring puts the answer's sentence first (SQuAD).
 
-    python -m eval.bench_focus --squad ../shared/data/squad-v1.1-dev-part1.json.gz --limit 300
+    python -m eval.benchmarks.bench_focus \
+        --squad ../shared/data/squad-v1.1-dev-part1.json.gz --limit 300
 
 For a seeded uniform sample of questions, each paragraph is split into sentences
-(`orchestrator.focus.split_sentences`) and scored against the question three ways: cosine
+(`orchestrator.extractive.split_sentences`) and scored against the question three ways: cosine
 similarity alone (the store's MiniLM embedder), word overlap alone, and their sum (what
-`Focus` uses, `LEXICAL_WEIGHT`). A question counts when the top sentence holds its first
+`SentenceScorer` uses, `LEXICAL_WEIGHT`). A question counts when the top sentence holds its first
 gold answer; questions whose answer spans a sentence break, or whose paragraph is one
 sentence, are left out (their count is printed).
 """
@@ -16,7 +17,13 @@ import argparse
 
 from eval.tasks.sampling import sample_examples
 from eval.tasks.squad import load_squad
-from orchestrator.focus import LEXICAL_WEIGHT, Focus, content_words, split_sentences, word_overlap
+from orchestrator.extractive import (
+    LEXICAL_WEIGHT,
+    SentenceScorer,
+    content_words,
+    split_sentences,
+    word_overlap,
+)
 
 __all__ = ["SCORINGS", "main", "top_sentence_accuracy"]
 
@@ -24,7 +31,7 @@ __all__ = ["SCORINGS", "main", "top_sentence_accuracy"]
 SCORINGS: dict[str, float | None] = {
     "cosine": 0.0,
     "word overlap": None,
-    f"cosine + {LEXICAL_WEIGHT:g} x overlap (Focus)": LEXICAL_WEIGHT,
+    f"cosine + {LEXICAL_WEIGHT:g} x overlap (SentenceScorer)": LEXICAL_WEIGHT,
 }
 
 
@@ -43,7 +50,7 @@ def top_sentence_accuracy(examples, embed) -> tuple[dict[str, float], int, int]:
             left_out += 1
             continue
         counted += 1
-        cosine = Focus(example.question, embed, lexical_weight=0.0).scored(example.context)
+        cosine = SentenceScorer(example.question, embed, lexical_weight=0.0).scored(example.context)
         question_words = content_words(example.question)
         pairs = [(c, word_overlap(question_words, sentence)) for sentence, c in cosine]
         for name, weight in SCORINGS.items():

@@ -8,7 +8,7 @@ import pytest
 
 from mnemonic import ChunkingConfig, MnemonicStore
 from orchestrator import AskOptions, OptionError, Orchestrator
-from orchestrator.focus import Focus, bridge_query, content_words, split_sentences
+from orchestrator.extractive import SentenceScorer, bridge_query, content_words, split_sentences
 from orchestrator.retrieval import interleave_hops, retrieve
 
 PASSAGE = (
@@ -56,7 +56,7 @@ def test_split_sentences():
 
 
 def test_excerpt_keeps_the_sentences_nearest_the_question_in_order(embedder, base_tokenizer):
-    focus = Focus("Who designed the Velloran Glass Bridge?", _embed(embedder))
+    focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
     design = DESIGN
     keep = len(base_tokenizer(design, add_special_tokens=False).input_ids)
     ids = focus.excerpt(base_tokenizer, PASSAGE, keep)
@@ -71,7 +71,7 @@ def test_excerpt_keeps_the_sentences_nearest_the_question_in_order(embedder, bas
 
 
 def test_an_overlong_best_sentence_is_cut_not_dropped(embedder, base_tokenizer):
-    focus = Focus("Who designed the Velloran Glass Bridge?", _embed(embedder))
+    focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
     ids = focus.excerpt(base_tokenizer, PASSAGE, 5)
     assert len(ids) == 5
     assert focus.excerpt(base_tokenizer, "", 5) == []
@@ -86,7 +86,13 @@ def test_interleave_hops_alternates_and_keeps_each_chunk_once():
     first = [_Hit("a"), _Hit("b"), _Hit("c")]
     second = [_Hit("a"), _Hit("x"), _Hit("b"), _Hit("y")]
     merged = interleave_hops(first, second, k=10)
-    assert [(f.hit.id, f.hop) for f in merged] == [("a", 1), ("x", 2), ("b", 1), ("c", 1), ("y", 2)]
+    assert [(hit.id, hop) for hit, hop in merged] == [
+        ("a", 1),
+        ("x", 2),
+        ("b", 1),
+        ("c", 1),
+        ("y", 2),
+    ]
     assert len(interleave_hops(first, second, k=2)) == 2
     assert interleave_hops([], second, k=5) == []
 
@@ -103,10 +109,10 @@ def hop_store(tmp_path, embedder, base_tokenizer):
 
 
 def test_a_second_hop_finds_the_bridge_document(hop_store):
-    one = [f.hit.doc_id for f in retrieve(hop_store, HOP_QUESTION, k=2)]
+    one = [hit.doc_id for hit, _ in retrieve(hop_store, HOP_QUESTION, k=2)]
     two = retrieve(hop_store, HOP_QUESTION, k=2, hops=2)
     assert one[0] == "lutri" and "zolu" not in one  # the question alone misses the designer
-    assert [(f.hit.doc_id, f.hop) for f in two] == [("lutri", 1), ("zolu", 2)]
+    assert [(hit.doc_id, hop) for hit, hop in two] == [("lutri", 1), ("zolu", 2)]
 
 
 def test_orchestrator_reports_excerpts_and_hops(hop_store, model, base_tokenizer):

@@ -1,6 +1,6 @@
 """Benchmark of the memory store: ingest rate, search latency and recall, FAISS vs LanceDB.
 
-Run: `python -m eval.bench_store --data ../shared/data/wikitext-2-raw-test.txt.gz`
+Run: `python -m eval.benchmarks.bench_store --data ../shared/data/wikitext-2-raw-test.txt.gz`
 
 1. Ingest: the data file through `MnemonicStore.ingest_paths` (Gemma 3 270M tokenizer for
    chunking, all-MiniLM-L6-v2 embeddings, LanceDB writes, FAISS index), against the embedder

@@ -1,6 +1,6 @@
 """Benchmark of hyperword tokenizers: tokens per 1,000 words and encode speed vs the base.
 
-Run: `python -m eval.bench_tokenizer --wikitext ../shared/data/wikitext-2-raw-test.txt.gz
+Run: `python -m eval.benchmarks.bench_tokenizer --wikitext ../shared/data/wikitext-2-raw-test.txt.gz
 --squad ../shared/data/squad-v1.1-dev-part1.json.gz`
 
 In-domain, held out: each corpus is split by document, the first 80% of documents train the

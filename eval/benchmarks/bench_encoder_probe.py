@@ -1,7 +1,7 @@
 """Do the soft tokens carry the passage? Held-out answer loss, right passage against a wrong one.
 
-    python -m eval.bench_encoder_probe --squad ../shared/data/squad-v1.1-dev-part1.json.gz \\
-        [--encoder DIR]
+    python -m eval.benchmarks.bench_encoder_probe \\
+        --squad ../shared/data/squad-v1.1-dev-part1.json.gz [--encoder DIR]
 
 For questions of the held-out SQuAD articles (the last 4; uniform, seeded), the teacher-forced
 loss of the gold answer through the trained decoder, with the passage at each level: the

@@ -2,15 +2,15 @@
 
 Run (one command, the whole table; about 50 minutes on one CPU core):
 
-    OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1 python -m eval.bench_hyperword_model \
+    OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1 python -m eval.benchmarks.bench_hyperword_model \
         --data-dir ../shared/data --train-adapter runs/hyperword-lora \
         --out runs/bench-hyperword.json
 
 Sections (`--sections`, default all):
 
 - `tokens`: tokens per 1,000 words, base vs hyperwords trained per corpus at several sizes
-  (`eval.bench_tokenizer`: first 80% of articles train, the rest measured) and the shipped
-  tokenizer on its own held-out split (`eval.hyperword_corpus`); encode speed vs the base.
+  (`eval.benchmarks.bench_tokenizer`: first 80% of articles train, the rest measured) and the
+  shipped tokenizer on its own held-out split (`eval.hyperword_corpus`); encode speed vs the base.
 - `ppl`: perplexity of a 64-token continuation after a 256-token context fed plain, as
   hyperwords, or not at all (`adapters.hyperword_lora`), on held-out windows of WikiText and
   SQuAD contexts (seeded sample); with the adapter too when there is one.
@@ -86,7 +86,7 @@ class BenchReport:
 
 # ------------------------------------------------------------------------------ tokens
 def run_tokens(args, split, base, hyper, report: BenchReport) -> None:
-    from eval.bench_tokenizer import (
+    from eval.benchmarks.bench_tokenizer import (
         BenchRow,
         _print_header,
         _print_row,

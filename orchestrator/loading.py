@@ -1,19 +1,30 @@
-"""Resolving the optional parts of an orchestrator: the soft-token encoder and the hyperword
-tokenizer, given as objects, folders, `None` (level off) or `"auto"` (the default, if any)."""
+"""Loading what an orchestrator reads with: the store, the model, and the optional parts.
+
+`load_parts` is the factory `Orchestrator` calls: a store folder is opened, a model name is
+loaded, and the soft-token encoder and the hyperword tokenizer are resolved from objects,
+folders, `None` (level off) or `"auto"` (the default, if any).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hyperword.exceptions import HyperwordError
+from hyperword.models import DEFAULT_MODEL
+from hyperword.prompts import PromptTemplate, get_template, template_for_model
+from orchestrator.exceptions import OrchestratorError
 
 __all__ = [
     "AUTO",
     "TOKENIZER_ENV",
+    "LoadedParts",
+    "load_parts",
     "optional_part",
+    "reader_template",
     "resolve_encoder",
     "resolve_hyperword_tokenizer",
 ]
@@ -24,6 +35,72 @@ AUTO = "auto"
 TOKENIZER_ENV = "HYPERWORD_TOKENIZER"  # folder of the default hyperword tokenizer
 _ENCODER_ATTRS = ("id", "version", "model", "tokenizer", "encode", "wrap")
 _logged: set[str] = set()
+
+
+@dataclass(frozen=True)
+class LoadedParts:
+    """A store, the model that reads the context, and the optional parts, all loaded."""
+
+    store: Any
+    model: Any
+    base_tokenizer: Any
+    encoder: Any = None
+    hyperword_tokenizer: Any = None
+
+
+def load_parts(
+    store: Any,
+    *,
+    model: Any = None,
+    base_tokenizer: Any = None,
+    encoder: Any = None,
+    tokenizer: Any = None,
+    device: str | None = None,
+) -> LoadedParts:
+    """Open, load and resolve what `Orchestrator` takes (see its arguments).
+
+    Raises:
+        OrchestratorError: A loaded model without its tokenizer, or a hyperword tokenizer
+            over another base vocabulary than the model's.
+    """
+    if isinstance(store, (str, Path)):
+        from mnemonic import MnemonicStore
+
+        store = MnemonicStore(store, create=False)
+    if model is None:
+        has_decoder = encoder is not None and not isinstance(encoder, (str, Path))
+        model = encoder.model if has_decoder else DEFAULT_MODEL
+    if isinstance(model, (str, Path)):
+        from hyperword.models import load_base_model
+
+        model, base_tokenizer = load_base_model(model, device=device)
+    if base_tokenizer is None:
+        base_tokenizer = getattr(encoder, "tokenizer", None) or getattr(
+            tokenizer, "base_tokenizer", None
+        )
+    if base_tokenizer is None:
+        raise OrchestratorError("pass base_tokenizer with a loaded model")
+    encoder = resolve_encoder(encoder, model=model, tokenizer=base_tokenizer)
+    hyperwords = resolve_hyperword_tokenizer(
+        tokenizer,
+        base_tokenizer=base_tokenizer,
+        base_name=str(getattr(model, "name_or_path", "") or ""),
+    )
+    if hyperwords is not None and hyperwords.base_vocab_size != len(base_tokenizer):
+        raise OrchestratorError(
+            f"the hyperword tokenizer extends a base vocabulary of {hyperwords.base_vocab_size} "
+            f"ids, the model's tokenizer has {len(base_tokenizer)}"
+        )
+    return LoadedParts(store, model, base_tokenizer, encoder, hyperwords)
+
+
+def reader_template(encoder: Any, model: Any) -> PromptTemplate:
+    """The prompt the reader answers with: an encoder's decoder reads best with the template
+    it was trained with; a plain model gets the one measured best for it."""
+    trained = getattr(getattr(encoder, "config", None), "template", None)
+    if isinstance(trained, str) and trained:
+        return get_template(trained)
+    return template_for_model(getattr(model, "name_or_path", None))
 
 
 def optional_part(value: Any) -> Any:

@@ -1,6 +1,6 @@
 """Which compressor architecture? Equal-sample training runs, probe gaps and held-out F1.
 
-    python -m eval.bench_compressor --data-dir ../shared/data --out runs/compressor \\
+    python -m eval.benchmarks.bench_compressor --data-dir ../shared/data --out runs/compressor \\
         [--samples 1600] [--variants frozen-mid,frozen-last,...] [--questions 60]
 
 Every variant trains a fresh multi-ratio encoder (one projector for ratios 4, 8, 16, 32 and
@@ -33,7 +33,7 @@ from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss, sample_items
 from adapters.encoder_trainer import train_encoder
-from eval.bench_encoder_probe import wrong_passages
+from eval.benchmarks.bench_encoder_probe import wrong_passages
 from eval.metrics import f1_score
 from hyperword.encoder import LEVEL_RATIOS, HyperwordEncoder
 from hyperword.models import load_base_model

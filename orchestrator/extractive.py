@@ -1,17 +1,18 @@
-"""Question-focused excerpts: a verbatim chunk cut to its sentences nearest the question.
+"""Extractive compression: a verbatim chunk cut to its sentences nearest the question.
 
 When a plan cuts a `text` source to fewer tokens than it has, a prefix keeps whatever the
-chunk opens with; an excerpt keeps the sentences the question is about. A sentence scores its
-cosine similarity to the question (the store's retrieval embedder) plus the share of the
-question's content words it contains (compared on their first 5 letters, so "designer"
-meets "designed"). Sentences are taken best first while they fit and put back in their
-original order (a sentence too long for the room left is cut to it when nothing has been
-taken yet, so an excerpt is never empty).
+chunk opens with; an excerpt keeps the sentences the question is about. `SentenceScorer`
+scores each sentence: its cosine similarity to the question (the store's retrieval embedder)
+plus the share of the question's content words it contains (compared on their first 5
+letters, so "designer" meets "designed"). Sentences are taken best first while they fit and
+put back in their original order (a sentence too long for the room left is cut to it when
+nothing has been taken yet, so an excerpt is never empty).
 
-Measured on 285 SQuAD questions (part 1, seeded sample; `python -m eval.bench_focus`): the
-sentence holding the answer scores highest 81.4% of the time by cosine alone, 88.1% by word
-overlap alone, 87.0% by their sum. SQuAD questions reuse their passage's words, which favours
-overlap; the sum keeps the embedder for questions that paraphrase.
+Measured on 285 SQuAD questions (part 1, seeded sample;
+`python -m eval.benchmarks.bench_focus`): the sentence holding the answer scores highest
+81.4% of the time by cosine alone, 88.1% by word overlap alone, 87.0% by their sum. SQuAD
+questions reuse their passage's words, which favours overlap; the sum keeps the embedder for
+questions that paraphrase.
 
 The same scores pick a chunk's *bridge sentence* for two-hop retrieval (`Orchestrator`
 with `hops=2`): the sentence of the best hit nearest the question names what to look up next,
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Focus", "bridge_query", "content_words", "split_sentences", "word_overlap"]
+__all__ = ["SentenceScorer", "bridge_query", "content_words", "split_sentences", "word_overlap"]
 
 LEXICAL_WEIGHT = 1.0  # weight of the word-overlap share added to the cosine similarity
 STEM_LETTERS = 5  # words are compared on their first letters
@@ -55,29 +56,31 @@ def split_sentences(text: str) -> list[str]:
 
 
 @dataclass
-class Focus:
-    """Scores sentences against one question and builds excerpts of chunks.
+class SentenceScorer:
+    """Scores sentences against one question; builds excerpts and finds bridge sentences.
 
     Args:
         question: The question asked.
         embed: Texts -> L2-normalized vectors `(n, dim)` (`MnemonicStore.embed`).
         lexical_weight: Weight of the word-overlap share added to the cosine similarity.
+        question_vector: The question's vector when already embedded (else embedded once,
+            on first use).
     """
 
     question: str
     embed: Callable[[Sequence[str]], np.ndarray]
     lexical_weight: float = LEXICAL_WEIGHT
-    _question_vector: np.ndarray | None = field(default=None, repr=False)
+    question_vector: np.ndarray | None = field(default=None, repr=False)
 
     def scored(self, text: str) -> list[tuple[str, float]]:
         """The sentences of `text` with their similarity to the question, in text order."""
         sentences = split_sentences(text)
         if not sentences:
             return []
-        if self._question_vector is None:
-            self._question_vector = self.embed([self.question])[0]
+        if self.question_vector is None:
+            self.question_vector = self.embed([self.question])[0]
         vectors = self.embed(sentences)  # (n, dim)
-        scores = vectors @ self._question_vector  # (n,)
+        scores = vectors @ self.question_vector  # (n,)
         question_words = content_words(self.question)
         return [
             (sentence, float(score) + self.lexical_weight * word_overlap(question_words, sentence))
