@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 import torch
 
 from adapters.encoder_batches import Sample, batch_loss
-from adapters.encoder_config import CONTEXT_LEVELS
 from adapters.encoder_data import QaItem
 from adapters.encoder_prompts import PromptBuilder
 from hyperword.encoder import HyperwordEncoder, answer_from_rows
@@ -28,12 +27,13 @@ def sample_items(items: Sequence[QaItem], n: int, *, seed: int = 0) -> list[QaIt
 
 
 class QaEvaluator:
-    """Mean score of greedy answers with the passage at each level (`scene`, `concept`, `text`).
+    """Mean score of greedy answers with the passage at each level (soft levels and `text`).
 
     Args:
         items: Held-out questions.
         score: `score(prediction, answers) -> float` in [0, 1], e.g. SQuAD F1.
         levels: Levels to report; `text` feeds the passage verbatim through the decoder.
+            None: every level the encoder serves, then `text`.
         max_context_tokens: Passages are cut to this many base tokens, as in training.
     """
 
@@ -42,23 +42,24 @@ class QaEvaluator:
         items: Sequence[QaItem],
         score: Scorer,
         *,
-        levels: Sequence[str] = CONTEXT_LEVELS,
+        levels: Sequence[str] | None = None,
         max_context_tokens: int = 256,
     ):
         self.items = list(items)
         self.score = score
-        self.levels = tuple(levels)
+        self.levels = None if levels is None else tuple(levels)
         self.max_context_tokens = max_context_tokens
 
     @torch.no_grad()
     def __call__(self, encoder: HyperwordEncoder) -> dict[str, float]:
         builder = PromptBuilder(encoder, encoder.config.template)
         model, tokenizer = encoder.model, encoder.tokenizer
-        totals = dict.fromkeys(self.levels, 0.0)
+        levels = self.levels or (*encoder.config.levels, "text")
+        totals = dict.fromkeys(levels, 0.0)
         for item in self.items:
             ids = tokenizer(item.context, add_special_tokens=False).input_ids
             ids = tuple(ids[: self.max_context_tokens])
-            for level in self.levels:
+            for level in levels:
                 rows = builder.context_rows([Sample(level, "qa", ids, (), item.question)])[0]
                 answer = answer_from_rows(model, tokenizer, builder.template, item.question, rows)
                 totals[level] += self.score(answer.text, item.answers)

@@ -1,14 +1,15 @@
-"""`scene`, `concept` and `full-adapted`: the context read through the trained encoder.
+"""Soft levels (`ratio-4`, `scene`, `ratio-16`, `ratio-32`, `concept`) and `full-adapted`.
 
-- `scene` / `concept`: each document is cut into spans the encoder accepts, and each span
-  becomes `ceil(tokens / ratio)` soft tokens (8 or 64 base tokens per soft token) between the
-  level's two marker rows; the markers count as context tokens.
+- one method per soft level of the ladder, named after it: each document is cut into spans
+  the encoder accepts, and each span becomes `ceil(tokens / ratio)` soft tokens (4 to 64
+  base tokens per soft token) between the level's two marker rows; the markers count as
+  context tokens.
 - `full-adapted`: the whole context verbatim through the same decoder adapter and prompt, so
   the gain of compression is not confused with the gain of tuning the decoder.
 
 The encoder is the shipped default, or the folder given as the method option `encoder`
 (`--method-option scene.encoder=DIR`). It wraps a private copy of the harness's model (peft
-adds its LoRA in place), loaded once per process and path and shared by the three methods.
+adds its LoRA in place), loaded once per process and path and shared by these methods.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from eval.exceptions import MethodUnavailableError
 from eval.methods.base import Method, MethodContext, MethodResult, register_method
 from eval.tasks.base import Example
 from hyperword.encoder import EncoderError, HyperwordEncoder, answer_from_rows, slots_for
+from hyperword.levels import soft_levels
 from hyperword.prompts import get_template
 from hyperword.rows import text_rows
 
-__all__ = ["ConceptContext", "FullAdapted", "SceneContext", "load_encoder_for"]
+__all__ = ["FullAdapted", "load_encoder_for"]
 
 _ENCODERS: dict[tuple[int, str], HyperwordEncoder] = {}
 
@@ -95,18 +97,22 @@ class _SoftMethod(_EncoderMethod):
         return torch.cat(runs)  # (context positions, d_model)
 
 
-@register_method("scene")
-class SceneContext(_SoftMethod):
-    """Each span as scene soft tokens (~8 base tokens each)."""
+def _register_soft_methods() -> None:
+    """One method per soft level of the ladder, named after it (`scene`, `ratio-16`, ...)."""
+    for level in soft_levels():
+        cls = type(
+            f"SoftContext_{level.column}",
+            (_SoftMethod,),
+            {
+                "level": level.name,
+                "__doc__": f"Each span as {level.name} soft tokens (~{level.ratio} base tokens"
+                " each).",
+            },
+        )
+        register_method(level.name)(cls)
 
-    level = "scene"
 
-
-@register_method("concept")
-class ConceptContext(_SoftMethod):
-    """Each span as concept soft tokens (~64 base tokens each)."""
-
-    level = "concept"
+_register_soft_methods()
 
 
 @register_method("full-adapted")

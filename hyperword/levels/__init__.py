@@ -11,7 +11,7 @@ a soft rung. Importing this package registers the built-in levels.
 
 from __future__ import annotations
 
-from hyperword.levels import concept, hyperword, scene, text
+from hyperword.levels import concept, hyperword, ratios, scene, text
 from hyperword.levels.base import (
     LEVELS,
     Excerpt,
@@ -38,6 +38,7 @@ __all__ = [
     "hyperword",
     "ladder",
     "level_names",
+    "ratios",
     "register_level",
     "scene",
     "soft_levels",

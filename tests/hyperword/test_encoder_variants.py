@@ -125,7 +125,7 @@ def test_a_folder_missing_its_encoder_adapter_is_refused(tmp_path, tiny_tokenize
     encoder = build_tiny_encoder(tiny_tokenizer, encoder_lora_r=2, feature_layer=-1)
     encoder.save_pretrained(tmp_path / "enc")
     shutil.rmtree(tmp_path / "enc" / "adapter" / "encoder")
-    with pytest.raises(CheckpointError, match="missing adapter/encoder/adapter_config.json"):
+    with pytest.raises(CheckpointError, match=r"missing adapter/encoder/adapter_config\.json"):
         HyperwordEncoder.from_pretrained(
             tmp_path / "enc", model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
         )

@@ -44,23 +44,27 @@ def hyperword_tokenizer(base_tokenizer):
 
 
 @pytest.fixture
-def ratio_16():
-    """A soft rung registered for one test (the encoder will serve 4, 8, 16, 32 and 64)."""
-    level = register_level(SoftLevel("ratio-16", ratio=16))
+def ratio_12():
+    """A soft rung registered for one test, beside the built-in ratios 4, 8, 16, 32 and 64."""
+    level = register_level(SoftLevel("ratio-12", ratio=12))
     yield level
-    del LEVELS["ratio-16"]
+    del LEVELS["ratio-12"]
 
 
 def test_the_built_in_ladder():
-    assert level_names() == ("text", "hyperword", "scene", "concept")
-    assert [level.lossless for level in ladder()] == [True, True, False, False]
-    assert [level.cuttable for level in ladder()] == [True, True, False, False]
+    soft = ("ratio-4", "scene", "ratio-16", "ratio-32", "concept")
+    assert level_names() == ("text", "hyperword", *soft)
+    assert [level.lossless for level in ladder()] == [True, True] + [False] * 5
+    assert [level.cuttable for level in ladder()] == [True, True] + [False] * 5
     assert [level.column for level in stored_levels()] == [
         "hyperword_ids",
+        "ratio_4_vectors",
         "scene_vectors",
+        "ratio_16_vectors",
+        "ratio_32_vectors",
         "concept_vectors",
     ]
-    assert [level.ratio for level in soft_levels()] == [8, 64]
+    assert [level.ratio for level in soft_levels()] == [4, 8, 16, 32, 64]
     assert check_levels(["concept", "text"]) == ("text", "concept")
     with pytest.raises(ValueError, match="non-empty subset"):
         check_levels(["paragraph"])
@@ -72,7 +76,11 @@ def test_costs_match_rows(model, base_tokenizer, encoder, hyperword_tokenizer):
     )
     text = "Zephyrine tea is brewed from the dried leaves of the kopa shrub. " * 3
     base_ids = base_tokenizer(text, add_special_tokens=False).input_ids
+    served = ("text", "hyperword", *encoder.levels)
     for level in ladder():
+        if level.name not in served:
+            assert level.unavailable(parts) == "the encoder does not serve it"
+            continue
         assert level.unavailable(parts) is None
         (value,) = level.encode([text], parts)
         rows = level.rows(text, base_ids, value, parts)
@@ -88,25 +96,24 @@ def test_unavailable_levels_say_what_they_lack(model, base_tokenizer):
     assert reasons == {
         "text": None,
         "hyperword": "no hyperword tokenizer loaded",
-        "scene": "no encoder loaded",
-        "concept": "no encoder loaded",
+        **{level.name: "no encoder loaded" for level in soft_levels()},
     }
 
 
-def test_a_new_soft_rung_is_one_registration(ratio_16, model, base_tokenizer):
+def test_a_new_soft_rung_is_one_registration(ratio_12, model, base_tokenizer):
     from mnemonic.schema import chunks_schema
     from orchestrator import AskOptions
 
-    assert level_names() == ("text", "hyperword", "scene", "ratio-16", "concept")
-    assert ratio_16.column == "ratio_16_vectors" and ratio_16.slots(17) == 2
-    assert "ratio_16_vectors" in chunks_schema(8).names
-    assert AskOptions(levels=["ratio-16"]).levels == ("ratio-16",)
+    assert level_names()[3:5] == ("scene", "ratio-12")
+    assert ratio_12.column == "ratio_12_vectors" and ratio_12.slots(13) == 2
+    assert "ratio_12_vectors" in chunks_schema(8).names
+    assert AskOptions(levels=["ratio-12"]).levels == ("ratio-12",)
 
     class SceneOnly:  # an encoder that serves some soft levels only
         levels = ("scene",)
 
     parts = LevelParts(model, base_tokenizer, encoder=SceneOnly())
-    assert ratio_16.unavailable(parts) == "the encoder does not serve it"
+    assert ratio_12.unavailable(parts) == "the encoder does not serve it"
     assert LEVELS["scene"].unavailable(parts) is None
 
 

@@ -38,6 +38,7 @@ class TinyEncoder:
 
     id = "tiny-encoder"
     version = "1"
+    levels = tuple(LEVEL_RATIOS)  # the soft levels it serves
 
     def __init__(self, model, tokenizer):
         self._model, self._tokenizer = model, tokenizer

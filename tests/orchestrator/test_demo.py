@@ -21,7 +21,8 @@ def test_demo_stores_and_uses_every_available_level(model_folder, encoder, hyper
     )
     (setup,) = setups
     assert setup.levels == ("text", "hyperword", "scene", "concept")
-    assert setup.skipped == {}
+    unserved = ("ratio-4", "ratio-16", "ratio-32")  # rungs the tiny encoder does not serve
+    assert setup.skipped == dict.fromkeys(unserved, "the encoder does not serve it")
     assert setup.documents == 6 and setup.chunks >= 6
     assert setup.full_kv_cache_bytes > 0
     assert encoder.calls >= 2 * setup.chunks  # scene and concept vectors written at ingest
