@@ -81,6 +81,12 @@ class _EncoderMethod(Method):
 
 
 class _SoftMethod(_EncoderMethod):
+    def __init__(self, context: MethodContext):
+        super().__init__(context)
+        if self.level not in self.encoder.config.levels:
+            served = ", ".join(self.encoder.config.levels)
+            raise MethodUnavailableError(f"the encoder serves {served}, not {self.level}")
+
     @torch.no_grad()
     def context_rows(self, example: Example) -> torch.Tensor:
         enc = self.encoder
