@@ -149,7 +149,8 @@ class EncoderTrainingConfig:
         """Settings a checkpoint must share to be resumed (steps and logging may change)."""
         keep = {"steps", "log_every", "save_every", "eval_every", "eval_questions", "threads"}
         keep |= {"device", "output_dir", "feature_cache", "max_minutes"}
-        return {k: v for k, v in self.to_dict().items() if k not in keep}
+        # As saved and read back: a tuple and the list JSON makes of it are the same setting.
+        return json.loads(json.dumps({k: v for k, v in self.to_dict().items() if k not in keep}))
 
 
 def _check_weights(name: str, weights: dict[str, float], allowed: tuple[str, ...]) -> None:

@@ -1,7 +1,8 @@
 """Which compressor architecture? Equal-sample training runs, probe gaps and held-out F1.
 
     python -m eval.benchmarks.bench_compressor --data-dir ../shared/data --out runs/compressor \\
-        [--samples 1600] [--variants frozen-mid,frozen-last,...] [--questions 60]
+        [--samples 1600] [--variants frozen-mid,frozen-last,...] [--questions 60] \\
+        [--device cuda --precision bf16 --batch-size 32] [--train-only] [--extend-samples N]
 
 Every variant trains a fresh multi-ratio encoder (one projector for ratios 4, 8, 16, 32 and
 64, per-ratio markers, the decoder LoRA) on the same data, the same number of samples and the
@@ -17,6 +18,11 @@ held-out last 4 SQuAD articles (questions drawn uniformly, seed 0):
 
 Runs are resumable: a variant whose `result.json` exists is read back, a variant whose
 training stopped resumes from its checkpoint. Results: `OUT/results.json`, `OUT/results.md`.
+`--train-only` trains (or finishes) the runs and measures nothing, so a short GPU lease can
+train every variant first and measure after. `--extend-samples N` continues each variant's run
+to N samples in `OUT/<variant>-<N>/` (a copy of its checkpoint; the same recipe, so the curve
+goes on where the comparison stopped) and measures that. `--max-minutes` bounds each training
+run; a run it stops is reported with the samples it saw.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -61,20 +68,25 @@ LEVEL_MIX = {
 }
 
 
-def training_config(name: str, args) -> EncoderTrainingConfig:
+def run_name(variant: str, args) -> str:
+    """The run's folder name under OUT: the variant, or `<variant>-<N>` when extended."""
+    return f"{variant}-{args.extend_samples}" if args.extend_samples else variant
+
+
+def training_config(variant: str, args) -> EncoderTrainingConfig:
     """The run every variant shares, but for the encoder architecture."""
     data = Path(args.data_dir)
-    steps = args.samples // args.batch_size
+    steps = (args.extend_samples or args.samples) // args.batch_size
     return EncoderTrainingConfig(
-        output_dir=str(Path(args.out) / name),
+        output_dir=str(Path(args.out) / run_name(variant, args)),
         squad=str(data / "squad-v1.1-dev-part1.json.gz"),
         nq=str(data / "nq-open-oracle.jsonl.gz"),
         text_corpus=str(data / "wikitext-2-raw-test.txt.gz"),
         qa_sources={"squad": 0.4, "nq": 0.3, "invented": 0.3},
-        encoder={**COMMON, **VARIANTS[name]},
+        encoder={**COMMON, **VARIANTS[variant]},
         levels=LEVEL_MIX,
         objectives={"qa": 0.75, "autoencode": 0.15, "continuation": 0.1},
-        pretrain_steps=steps // 4,
+        pretrain_steps=args.samples // args.batch_size // 4,  # the same when extended
         max_context_tokens=256,
         max_target_tokens=24,
         steps=steps,
@@ -86,6 +98,9 @@ def training_config(name: str, args) -> EncoderTrainingConfig:
         eval_every=10**9,
         seed=0,
         threads=args.threads,
+        device=args.device,
+        precision=args.precision,
+        max_minutes=args.max_minutes,
     )
 
 
@@ -106,19 +121,31 @@ def measure(encoder_dir: Path, base, tokenizer, items, args) -> dict:
     return {"probe_gap": gaps, "f1": {k.removeprefix("f1_"): round(v, 1) for k, v in f1.items()}}
 
 
-def run_variant(name: str, base, tokenizer, items, args) -> dict:
-    out = Path(args.out) / name
+def run_variant(variant: str, base, tokenizer, items, args) -> dict | None:
+    """Train (or resume) and measure one variant; `None` with `--train-only`."""
+    out = Path(args.out) / run_name(variant, args)
     result_file = out / "result.json"
     if result_file.is_file():
         return json.loads(result_file.read_text())
-    config = training_config(name, args)
-    result = train_encoder(config, model=copy.deepcopy(base), tokenizer=tokenizer)
+    source = Path(args.out) / variant
+    if args.extend_samples and not out.exists() and (source / "checkpoint").is_dir():
+        out.mkdir(parents=True)
+        for name in ("checkpoint", "training_config.json", "curve.json"):
+            copy_file = shutil.copytree if (source / name).is_dir() else shutil.copyfile
+            copy_file(source / name, out / name)
+    config = training_config(variant, args)
+    result = train_encoder(
+        config, model=copy.deepcopy(base), tokenizer=tokenizer, progress=args.progress
+    )
+    if args.train_only:
+        return None
     speed = [p["samples_per_second"] for p in result.curve if "samples_per_second" in p]
     began = time.perf_counter()
     row = {
-        "variant": name,
-        "encoder": {**COMMON, **VARIANTS[name]},
-        "samples": config.steps * config.batch_size,
+        "variant": run_name(variant, args),
+        "encoder": {**COMMON, **VARIANTS[variant]},
+        "samples": result.steps * config.batch_size,
+        "device": str(base.device),
         "samples_per_second": speed[-1] if speed else None,
         "train_loss_last": [p["loss"] for p in result.curve if "loss" in p][-1],
         **measure(result.encoder_dir, base, tokenizer, items, args),
@@ -132,19 +159,31 @@ def run_variant(name: str, base, tokenizer, items, args) -> dict:
 
 def markdown(rows: list[dict]) -> str:
     levels = (*RATIOS, "text")
-    head = "| variant | samples/s | " + " | ".join(f"gap {lv}" for lv in levels)
+    head = "| variant | samples | samples/s | " + " | ".join(f"gap {lv}" for lv in levels)
     head += " | " + " | ".join(f"F1 {lv}" for lv in levels) + " |"
-    lines = [head, "|---|" + "---:|" * (1 + 2 * len(levels))]
+    lines = [head, "|---|" + "---:|" * (2 + 2 * len(levels))]
     for row in rows:
         gaps = " | ".join(f"{row['probe_gap'][lv]:.2f}" for lv in levels)
         f1 = " | ".join(f"{row['f1'][lv]:.1f}" for lv in levels)
-        lines.append(f"| {row['variant']} | {row['samples_per_second']:.2f} | {gaps} | {f1} |")
+        speed = f"{row['samples_per_second']:.2f} ({row.get('device', 'cpu')})"
+        lines.append(f"| {row['variant']} | {row['samples']} | {speed} | {gaps} | {f1} |")
     return "\n".join(lines) + "\n"
+
+
+def best_variant(out: str | Path) -> str:
+    """The measured variant of `out` with the highest soft-level F1 (summed); `frozen-mid`
+    when none is measured yet. Extended runs (`<variant>-<N>`) are not candidates."""
+    rows = [json.loads(f.read_text()) for f in Path(out).glob("*/result.json")]
+    rows = [row for row in rows if row["variant"] in VARIANTS]
+    if not rows:
+        return "frozen-mid"
+    return max(rows, key=lambda row: sum(row["f1"][level] for level in RATIOS))["variant"]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir")
+    parser.add_argument("--best", action="store_true", help="print the best variant under --out")
     parser.add_argument("--out", default="runs/compressor")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--samples", type=int, default=1600)
@@ -152,7 +191,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=int, default=60)
     parser.add_argument("--probe-questions", type=int, default=48)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", default=None, help="cuda, cpu (default: the loader's)")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
+    parser.add_argument("--max-minutes", type=float, default=None)
+    parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--extend-samples", type=int, default=None)
+    parser.add_argument("--no-progress", dest="progress", action="store_false")
     args = parser.parse_args(argv)
+    if args.best:
+        print(best_variant(args.out))
+        return
+    if not args.data_dir:
+        parser.error("--data-dir is required")
     unknown = [v for v in args.variants.split(",") if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
@@ -160,11 +210,16 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     _, heldout = split_articles(Path(args.data_dir) / "squad-v1.1-dev-part1.json.gz", 4)
     items = sample_items(read_squad_items(heldout), args.questions, seed=0)
-    base, tokenizer = load_base_model("gemma-3-270m")
+    base, tokenizer = load_base_model("gemma-3-270m", device=args.device)
     rows = []
     for name in args.variants.split(","):
-        rows.append(run_variant(name, base, tokenizer, items, args))
-        print(f"{name}: {json.dumps(rows[-1])}", flush=True)
+        row = run_variant(name, base, tokenizer, items, args)
+        if row is not None:
+            rows.append(row)
+            print(f"{row['variant']}: {json.dumps(row)}", flush=True)
+    if args.train_only:
+        return
+    rows = [json.loads(f.read_text()) for f in sorted(Path(args.out).glob("*/result.json"))]
     Path(args.out, "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = markdown(rows)
     Path(args.out, "results.md").write_text(table)

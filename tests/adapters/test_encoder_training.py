@@ -200,6 +200,24 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path, tiny_tokenizer)
         )
 
 
+def test_settings_given_as_tuples_resume_from_their_saved_json(tmp_path, tiny_tokenizer):
+    # Python callers pass tuples; the saved training_config.json holds lists: one setting.
+    encoder = {**TINY_ENCODER_OPTIONS, "levels": ("scene", "concept")}
+    train_encoder(
+        tiny_config(tmp_path, steps=2, encoder=encoder),
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    resumed = train_encoder(
+        tiny_config(tmp_path, steps=3, encoder=encoder),
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    assert resumed.resumed_from == 2 and resumed.steps == 3
+
+
 def test_evaluator_reports_each_level(tmp_path, tiny_tokenizer):
     encoder = build_tiny_encoder(tiny_tokenizer)
     items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[1])

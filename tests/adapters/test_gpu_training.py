@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ import torch
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_trainer import train_encoder
 from adapters.gpu_pack import DATA_FILES, pack
+from eval.benchmarks.bench_compressor import RATIOS, best_variant
 from tests.adapters.test_encoder_training import tiny_config, write_squad
 from tests.conftest import build_tiny_model
 
@@ -30,6 +32,19 @@ def test_the_pack_holds_its_data_and_a_valid_config(tmp_path):
     for key, name in DATA_FILES.items():
         assert settings[key] == name and (folder / name).is_file()  # relative to the pack
     assert "train --config train.json" in (folder / "run.sh").read_text()
+    compare = folder / "compare.sh"
+    assert "bench_compressor" in compare.read_text()
+    assert subprocess.run(["bash", "-n", str(compare)]).returncode == 0  # parses
+
+
+def test_the_comparison_names_the_best_measured_variant(tmp_path):
+    assert best_variant(tmp_path) == "frozen-mid"  # nothing measured yet
+    soft = dict.fromkeys(RATIOS, 10.0)
+    for name, scene in (("frozen-mid", 10.0), ("lora-last", 30.0), ("lora-last-9600", 90.0)):
+        (tmp_path / name).mkdir()
+        row = {"variant": name, "f1": {**soft, "scene": scene, "text": 60.0}}
+        (tmp_path / name / "result.json").write_text(json.dumps(row))
+    assert best_variant(tmp_path) == "lora-last"  # an extended run is no candidate
 
 
 def test_a_time_budget_stops_saved_and_resumable(tmp_path, tiny_tokenizer):
