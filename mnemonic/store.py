@@ -129,6 +129,8 @@ class MnemonicStore:
         self.chunking = ChunkingConfig(**self.manifest.chunking)
         self._db = lancedb.connect(str(self.path))
         self._chunks, self._documents = self._open_tables()
+        with reading(self.path, "chunks table schema"):
+            self.columns = frozenset(self._chunks.schema.names)  # never altered once made
         self._check_columns()
         dim = self.manifest.embedding_dim
         self._sync = IndexSync(self.path, self._chunks, self._documents, self.index_config, dim=dim)
@@ -139,7 +141,7 @@ class MnemonicStore:
     def _check_columns(self) -> None:
         """A store made before a level was added lacks its column: it reads as None there,
         but no encoder may fill it."""
-        present = set(self._chunks.schema.names)
+        present = self.columns
         missing = [e.level for e in self.encoders if LEVELS[e.level].column not in present]
         if missing:
             raise ConfigError(
@@ -311,7 +313,7 @@ class MnemonicStore:
 
     def _level_columns(self, levels: Sequence[str]) -> list[str]:
         """The store columns of `levels` that this store's table has (text has none)."""
-        present = set(self._chunks.schema.names)
+        present = self.columns
         columns = [LEVELS[level].column for level in levels]
         return [column for column in columns if column and column in present]
 
@@ -329,7 +331,7 @@ class MnemonicStore:
         """
         ids = list(ids)
         wanted = ["id", "doc_id", "chunk_index", "metadata", *level_columns(level)]
-        wanted = [c for c in wanted if c in self._chunks.schema.names]  # see _check_columns
+        wanted = [c for c in wanted if c in self.columns]  # see _check_columns
         select = list(dict.fromkeys([*wanted, *VERIFY_COLUMNS]))
         rows = self._sync.snapshot()
         rows.raise_if_damaged(self.path)
