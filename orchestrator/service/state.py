@@ -98,9 +98,10 @@ class ServiceState:
             for name, store in stores.items()
         }
         self.model_name = str(getattr(model, "name_or_path", config.model))
-        for name, store in stores.items():  # load the embedder and the index now
+        for name, store in stores.items():  # load the embedder, the index and the chunker now
             try:
                 store.search("warm-up", k=1)
+                store.chunker  # noqa: B018 -- parsing a tokenizer holds the GIL for seconds
             except StoreCorruptError as error:  # served as 503s, reported by /healthz
                 logger.error("store '%s': %s", name, error)
 

@@ -24,6 +24,9 @@ def test_searches_and_asks_answer_while_a_write_is_in_progress(
         create=True,
     )
     with live_service(config, embedder, monkeypatch) as (url, state):
+        # the chunker's tokenizer is loaded at startup: parsing it in the first write would
+        # hold the GIL (and every search) for seconds
+        assert state.orchestrators["facts"].store._chunker is not None
         documents = [{"doc_id": k, "text": v} for k, v in FACTS.items()]
         assert httpx.post(f"{url}/v1/memory", json={"documents": documents}).status_code == 200
         store = state.orchestrators["facts"].store
