@@ -16,7 +16,9 @@ from mnemonic.exceptions import (
     IndexLoadError,
     InputFileError,
     StoreBusyError,
+    StoreCorruptError,
     StoreError,
+    StoreReadOnlyError,
 )
 from mnemonic.hyperword_encoder import HyperwordChunkEncoder
 from mnemonic.index import IndexConfig, IndexKind, VectorIndex, register_index
@@ -46,7 +48,9 @@ __all__ = [
     "SkippedInput",
     "SoftTokenChunkEncoder",
     "StoreBusyError",
+    "StoreCorruptError",
     "StoreError",
+    "StoreReadOnlyError",
     "StoreStats",
     "TextChunk",
     "VectorIndex",

@@ -11,7 +11,9 @@ __all__ = [
     "IndexLoadError",
     "InputFileError",
     "StoreBusyError",
+    "StoreCorruptError",
     "StoreError",
+    "StoreReadOnlyError",
 ]
 
 
@@ -25,6 +27,17 @@ class IncompatibleStoreError(StoreError):
 
 class StoreBusyError(StoreError):
     """Another process holds the store's writer lock."""
+
+
+class StoreCorruptError(StoreError):
+    """A store's files are damaged or missing: it refuses to answer rather than answer wrong.
+
+    `hyperword store check DIR` says what is damaged; `--repair` rebuilds what it can.
+    """
+
+
+class StoreReadOnlyError(StoreError):
+    """A store cannot be written (read-only or immutable folder); it can still be searched."""
 
 
 class IndexLoadError(StoreError):

@@ -4,19 +4,16 @@ FAISS ids are the rows' `seq` numbers. Vectors are L2-normalized, so inner produ
 similarity. Index kinds live in a registry (`@register_index("flat")`); `IndexConfig.kind =
 "auto"` picks exact search below `exact_threshold` vectors and `ann_kind` at or above it.
 
-On disk: `index-<token>.faiss` plus an `index.json` sidecar naming that file and recording its
-size, vector count, largest `seq` and the table version it reflects. Both are replaced
-atomically (write, then rename), so a reader never sees a half-written index; anything that
-does not match is reported as `IndexLoadError` and the store rebuilds from LanceDB.
+On disk: `index-<token>.faiss` plus an `index.json` sidecar (`mnemonic.index_file`) naming
+that file and recording its size, SHA-256, vector count, largest `seq` and the table version it
+reflects; anything that does not match is reported as `IndexLoadError` and the store rebuilds
+from LanceDB.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,10 +23,12 @@ import faiss
 import numpy as np
 
 from hyperword.registry import Registry
-from mnemonic.exceptions import ConfigError, IndexLoadError
+from mnemonic.exceptions import ConfigError
+from mnemonic.index_file import SIDECAR
 
 __all__ = [
     "INDEX_KINDS",
+    "SIDECAR",
     "IndexConfig",
     "IndexKind",
     "VectorIndex",
@@ -37,9 +36,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-SIDECAR = "index.json"
-_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -105,6 +101,10 @@ class IndexKind:
     def configure(self, index: faiss.Index, config: IndexConfig) -> None:
         """Apply search-time parameters to the inner index (after build or load)."""
 
+    def exact_scores(self, config: IndexConfig) -> bool:
+        """Whether this kind's scores are exact inner products (checked against the table)."""
+        return True
+
 
 INDEX_KINDS: Registry[IndexKind] = Registry("index kind")
 
@@ -164,6 +164,9 @@ class IvfPqIndex(IndexKind):
             refined.referenced_objects = [index]
             return refined
         return index
+
+    def exact_scores(self, config: IndexConfig) -> bool:
+        return config.pq_refine > 0  # re-ranked with full vectors
 
     def configure(self, index: faiss.Index, config: IndexConfig) -> None:
         index = faiss.downcast_index(index)
@@ -277,57 +280,27 @@ class VectorIndex:
         return self._index
 
     def save(self, folder: Path) -> Path:
-        """Write the index and its sidecar atomically; remove index files no longer named."""
-        folder = Path(folder)
-        name = f"index-{uuid.uuid4().hex[:12]}.faiss"
-        tmp = folder / f".{name}.tmp"
-        faiss.write_index(self._cpu_index(), str(tmp))
-        os.replace(tmp, folder / name)
-        sidecar = {
-            "format_version": _FORMAT_VERSION,
-            "file": name,
-            "bytes": (folder / name).stat().st_size,
-            "kind": self.kind,
-            "dim": self.dim,
-            "ntotal": self.ntotal,
-            "max_seq": self.max_seq,
-            "table_version": self.table_version,
-        }
-        tmp_sidecar = folder / f".{SIDECAR}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp_sidecar.write_text(json.dumps(sidecar, sort_keys=True, indent=1))
-        os.replace(tmp_sidecar, folder / SIDECAR)
-        for old in folder.glob("index-*.faiss"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
-        return folder / name
+        """Write the index and its sidecar atomically (see `mnemonic.index_file`)."""
+        from mnemonic.index_file import save_index
+
+        return save_index(self, self._cpu_index(), Path(folder))
 
     @classmethod
     def load(cls, folder: Path, config: IndexConfig, *, dim: int) -> VectorIndex:
-        """Load a saved index; raise `IndexLoadError` when missing, stale-format or corrupt."""
-        folder = Path(folder)
-        try:
-            sidecar = json.loads((folder / SIDECAR).read_text())
-            path = folder / sidecar["file"]
-            kind, size = sidecar["kind"], sidecar["bytes"]
-            expected = (sidecar["format_version"], sidecar["dim"])
-        except FileNotFoundError as error:
-            raise IndexLoadError(f"no index in {folder}") from error
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise IndexLoadError(f"unreadable index sidecar in {folder}: {error}") from error
-        if expected != (_FORMAT_VERSION, dim) or kind not in INDEX_KINDS:
-            raise IndexLoadError(f"index in {folder} does not match (format, dim, kind)")
-        if not path.is_file() or path.stat().st_size != size:
-            raise IndexLoadError(f"index file {path} is missing or truncated")
-        try:
-            loaded = faiss.read_index(str(path))
-        except RuntimeError as error:
-            raise IndexLoadError(f"index file {path} is corrupt: {error}") from error
-        if loaded.ntotal != sidecar["ntotal"] or loaded.d != dim:
-            raise IndexLoadError(f"index file {path} does not match its sidecar")
+        """Load a saved index; `IndexLoadError` when missing, stale-format, corrupt or its
+        checksum does not match (see `mnemonic.index_file`)."""
+        from mnemonic.index_file import load_index
+
+        loaded, sidecar = load_index(Path(folder), dim=dim)
         return cls(
             loaded,
-            kind,
+            sidecar["kind"],
             config,
             max_seq=int(sidecar["max_seq"]),
             table_version=int(sidecar["table_version"]),
         )
+
+    @property
+    def exact_scores(self) -> bool:
+        """Whether search scores are exact inner products (not PQ approximations)."""
+        return INDEX_KINDS[self.kind].exact_scores(self.config)

@@ -1,11 +1,12 @@
 """The ingest pipeline: chunk, embed, encode, write; idempotent and resumable.
 
-Each document carries a content hash. A document counts as stored once its row is in the
-`documents` table, written only after all its chunks are; so:
+Each document carries a content hash. Writing follows the store's commit protocol
+(`mnemonic.commit`): a document's chunk rows are written first, then its `documents` row
+(the commit), then the rows of its other versions are collected; so:
 
 - a document whose committed hash is unchanged is skipped (re-ingest is a no-op);
-- a changed document gets its new chunks written first, then its `documents` row replaced,
-  then its old chunks deleted: a crash at any point leaves the old or the new version whole;
+- a changed document is replaced atomically: readers see the old version until the commit
+  and the new one after, never both, never part of one;
 - after a crash (even SIGKILL) a rerun skips chunks already written (chunk ids hash the
   document id, document hash, chunk index and text) and commits the document; rows of
   versions that never got committed are removed at the end of every run.
@@ -15,7 +16,6 @@ One process writes at a time (`MnemonicStore.writing`); others may search meanwh
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -28,8 +28,10 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from hyperword.levels import LEVELS, stored_levels
+from mnemonic.commit import collect_garbage, commit_documents
 from mnemonic.readers import SkippedInput, SourceDocument
-from mnemonic.schema import documents_schema
+from mnemonic.schema import chunk_id
+from mnemonic.writer_lock import writing_errors
 
 if TYPE_CHECKING:
     from mnemonic.store import MnemonicStore
@@ -37,8 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["IngestReport", "chunk_id", "run_ingest"]
 
 logger = logging.getLogger(__name__)
-
-_DELETE_GROUP = 200  # documents per DELETE predicate
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,6 @@ class IngestReport:
     @property
     def chunks_per_second(self) -> float:
         return self.chunks_written / self.seconds if self.seconds > 0 else 0.0
-
-
-def chunk_id(doc_id: str, doc_hash: str, index: int, text: str) -> str:
-    """Content hash of a chunk (32 hex chars)."""
-    digest = hashlib.sha256(f"{doc_id}\0{doc_hash}\0{index}\0".encode())
-    digest.update(text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()[:32]
 
 
 @dataclass
@@ -184,17 +177,10 @@ class _Pipeline:
             }
             for d in latest.values()
         ]
-        table = pa.Table.from_pylist(records, schema=documents_schema())
-        (
-            self.store._documents.merge_insert("doc_id")
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute(table)
-        )
+        self.docs_written += commit_documents(self.store, records)
         for d in latest.values():
             self.committed[d.source.doc_id] = d.source.doc_hash
-        self.docs_written += len(latest)
-        _delete_uncommitted(self.store, self.committed, self.present, set(latest))
+        collect_garbage(self.store, self.committed, self.present, set(latest))
 
     def close(self) -> None:
         self.bar.close()
@@ -220,35 +206,6 @@ def _present_chunks(store: MnemonicStore) -> defaultdict[tuple[str, str], set[st
     return present
 
 
-def _delete_uncommitted(
-    store: MnemonicStore,
-    committed: dict[str, str],
-    present: defaultdict[tuple[str, str], set[str]],
-    doc_ids: set[str] | None,
-) -> None:
-    """Delete chunk rows of `doc_ids` (all documents when None) whose hash is not committed."""
-    from mnemonic.store import sql_quote
-
-    stale: dict[str, set[str]] = defaultdict(set)
-    versions = present.keys() if doc_ids is None else [k for k in present if k[0] in doc_ids]
-    for doc_id, doc_hash in versions:
-        if committed.get(doc_id) != doc_hash:
-            stale[doc_id].add(doc_hash)
-    if not stale:
-        return
-    items = sorted(stale.items())
-    for start in range(0, len(items), _DELETE_GROUP):
-        group = items[start : start + _DELETE_GROUP]
-        predicate = " OR ".join(
-            f"(doc_id = {sql_quote(d)} AND doc_hash IN ({', '.join(map(sql_quote, sorted(h)))}))"
-            for d, h in group
-        )
-        store._chunks.delete(predicate)
-    for doc_id, hashes in stale.items():
-        for doc_hash in hashes:
-            present.pop((doc_id, doc_hash), None)
-
-
 def run_ingest(
     store: MnemonicStore,
     sources: Iterable[SourceDocument],
@@ -258,14 +215,14 @@ def run_ingest(
 ) -> IngestReport:
     """Ingest `sources` into `store` under its writer lock; sync and save the FAISS index."""
     start = time.perf_counter()
-    with store.writing():
-        store.sync_index()  # so new seqs land above everything already indexed
+    with store.writing(), writing_errors(store.path):
+        store.sync_index()  # new seqs land above everything indexed; a damaged store refuses
         pipeline = _Pipeline(store, progress=progress)
         try:
             for source in sources:
                 pipeline.add(source)
             pipeline.flush()
-            _delete_uncommitted(store, pipeline.committed, pipeline.present, None)
+            collect_garbage(store, pipeline.committed, pipeline.present)
         finally:
             pipeline.close()
         store.sync_index(persist=True)

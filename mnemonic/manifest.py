@@ -35,6 +35,29 @@ class StoreManifest:
     format_version: int = FORMAT_VERSION
     created_at: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        """Check every field's type and range (`StoreError` naming the field)."""
+        for name in ("embedder_id", "base_model", "toolkit_version", "format"):
+            _require(name, getattr(self, name), isinstance(getattr(self, name), str), "a string")
+            _require(name, getattr(self, name), bool(getattr(self, name)), "a non-empty string")
+        for name, low in (("embedding_dim", 1), ("format_version", 1)):
+            value = getattr(self, name)
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+            _require(name, value, ok, f"an integer >= {low}")
+        number = isinstance(self.created_at, (int, float)) and not isinstance(self.created_at, bool)
+        _require("created_at", self.created_at, number, "a number (unix seconds)")
+        _require("chunking", self.chunking, isinstance(self.chunking, dict), "an object")
+        try:
+            ChunkingConfig(**self.chunking)
+        except (TypeError, ConfigError) as error:
+            raise StoreError(f"field 'chunking' is invalid: {error}") from None
+        _require("encoders", self.encoders, isinstance(self.encoders, dict), "an object")
+        for level, encoder in self.encoders.items():
+            ok = isinstance(encoder, dict) and all(
+                isinstance(encoder.get(key), str) for key in ("id", "version")
+            )
+            _require(f"encoders.{level}", encoder, ok, 'an object {"id": str, "version": str}')
+
     def save(self, folder: Path) -> None:
         """Write `store.json` atomically (sorted keys)."""
         self.toolkit_version = __version__
@@ -47,12 +70,27 @@ class StoreManifest:
         data = read_json(path, error=StoreError, what="the store manifest")
         if data.get("format") != FORMAT:
             raise StoreError(f"{path} is not a Hyperword store manifest")
-        if data.get("format_version", 0) > FORMAT_VERSION:
+        version = data.get("format_version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise StoreError(
+                f"the store manifest {path} is invalid: field 'format_version' must be an "
+                f"integer, got {version!r}; fix it or restore the file"
+            )
+        if version > FORMAT_VERSION:
             raise IncompatibleStoreError(
                 f"store {folder} has format version {data['format_version']}; this toolkit "
                 f"({__version__}) reads up to {FORMAT_VERSION}: upgrade hyperword"
             )
-        return config_from_dict(cls, data, source=f"the store manifest {path}", error=StoreError)
+        try:
+            return config_from_dict(
+                cls, data, source=f"the store manifest {path}", error=StoreError
+            )
+        except StoreError as error:
+            if str(error).startswith("the store manifest"):
+                raise
+            raise StoreError(
+                f"the store manifest {path} is invalid: {error}; fix it or restore the file"
+            ) from None
 
     def check(
         self,
@@ -80,6 +118,11 @@ class StoreManifest:
                     f"store {folder} was built with {what} {stored!r}, not {given!r}; open it "
                     f"with the same settings or use a new store folder"
                 )
+
+
+def _require(name: str, value: Any, ok: bool, what: str) -> None:
+    if not ok:
+        raise StoreError(f"field '{name}' must be {what}, got {value!r}")
 
 
 def embedder_identity(embedder: Any) -> tuple[str, int]:

@@ -14,6 +14,7 @@ A store has two LanceDB tables:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +27,20 @@ __all__ = [
     "Document",
     "Hit",
     "StoreStats",
+    "chunk_id",
     "chunks_schema",
     "documents_schema",
     "level_columns",
 ]
 
 COLUMN_TYPES = {"ids": pa.list_(pa.int32()), "vectors": pa.list_(pa.list_(pa.float16()))}
+
+
+def chunk_id(doc_id: str, doc_hash: str, index: int, text: str) -> str:
+    """Content hash of a chunk (32 hex chars): its row id, checked on every read."""
+    digest = hashlib.sha256(f"{doc_id}\0{doc_hash}\0{index}\0".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
 
 
 def chunks_schema(dim: int) -> pa.Schema:

@@ -13,62 +13,127 @@ from typing import Any
 import numpy as np
 
 from hyperword.levels import stored_levels
-from mnemonic.exceptions import ConfigError
+from mnemonic.exceptions import ConfigError, StoreCorruptError
 from mnemonic.index_sync import IndexSync
+from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading, row_problem
 from mnemonic.schema import Chunk, Hit
 
-__all__ = ["HIT_COLUMNS", "chunk_from_record", "hit_from_record", "search_faiss", "search_lance"]
+__all__ = [
+    "HIT_COLUMNS",
+    "chunk_from_record",
+    "hit_from_record",
+    "search_faiss",
+    "search_lance",
+    "verified",
+]
 
 HIT_COLUMNS = ["id", "seq", "doc_id", "chunk_index", "text", "text_tokens", "metadata"]
+_ATTEMPTS = 3
 
 
 def search_faiss(sync: IndexSync, vector: np.ndarray, k: int, columns: list[str]) -> list[Hit]:
-    """The `k` nearest live rows by the FAISS index, reading `columns` of each."""
-    index = sync.sync()
-    rows = sync.rows
-    if index.ntotal == 0 or len(rows.seqs) == 0:
-        return []
-    fetch = min(index.ntotal, k if index.ntotal == rows.count_at_most(index.max_seq) else 2 * k)
-    while True:
-        scores, seqs = index.search(vector[None, :], fetch)  # (1, fetch) each
-        keep = seqs[0] >= 0
-        scores, seqs = scores[0][keep], seqs[0][keep]
-        row_ids = rows.locate(seqs)
-        live = row_ids >= 0
-        if live.sum() >= k or fetch >= index.ntotal:
-            break
-        fetch = min(index.ntotal, fetch * 4)
-    scores, row_ids = scores[live][:k], row_ids[live][:k]
-    if len(row_ids) == 0:
-        return []
-    table = sync.table.take_row_ids([int(r) for r in row_ids]).select(columns).with_row_id()
-    table = table.to_arrow()
-    by_row = {int(r): i for i, r in enumerate(table["_rowid"].to_pylist())}
+    """The `k` nearest visible rows by the FAISS index, reading `columns` of each.
+
+    Each row read is checked (`row_problem`). A row that moved (compaction by another
+    process) refreshes the snapshot; an index that disagrees with the table is rebuilt from
+    it; a row that fails its checks raises `StoreCorruptError`.
+    """
+    select = list(dict.fromkeys([*columns, *VERIFY_COLUMNS]))
+    problem = "rows moved while reading"
+    for attempt in range(_ATTEMPTS):
+        scores, seqs, row_ids, exact = sync.nearest(vector, k)
+        if len(row_ids) == 0:
+            return []
+        try:
+            records = _take(sync, row_ids, select)
+        except StoreCorruptError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            sync.forget()
+            continue
+        if any(r is None or r["seq"] != s for r, s in zip(records, seqs, strict=True)):
+            sync.forget()  # the rows moved (another process compacted): read again
+            continue
+        problem = _first_problem(records, vector if exact else None, scores)
+        if problem is None:
+            return [hit_from_record(r, float(s)) for r, s in zip(records, scores, strict=True)]
+        if "scores chunk" not in problem:
+            break  # the table's own rows are damaged
+        sync.forget(index=True)  # the index disagrees with the table: rebuild it from there
+    raise damaged(sync.folder, problem)
+
+
+def _take(sync: IndexSync, row_ids: np.ndarray, columns: list[str]) -> list[dict | None]:
+    """The rows with these LanceDB row ids, in order (None for a row id not found)."""
+    with reading(sync.folder, "chunks table rows"):
+        query = sync.table.take_row_ids([int(r) for r in row_ids]).select(columns)
+        table = query.with_row_id().to_arrow()
     records = table.to_pylist()
-    return [
-        hit_from_record(records[by_row[int(r)]], float(s))
-        for r, s in zip(row_ids, scores, strict=True)
-        if int(r) in by_row
-    ]
+    by_row = {int(r["_rowid"]): r for r in records}
+    return [by_row.get(int(r)) for r in row_ids]
+
+
+def _first_problem(
+    records: list[dict[str, Any]], query: np.ndarray | None, scores: np.ndarray
+) -> str | None:
+    for record, score in zip(records, scores, strict=True):
+        problem = row_problem(record, query=query, score=float(score))
+        if problem is not None:
+            return problem
+    return None
 
 
 def search_lance(
-    table: Any, vector: np.ndarray, k: int, where: str, columns: list[str]
+    sync: IndexSync, vector: np.ndarray, k: int, where: str, columns: list[str]
 ) -> list[Hit]:
-    """The `k` nearest rows among those `where` selects, exactly (LanceDB, filter first)."""
-    table.checkout_latest()
-    try:
-        result = (
-            table.search(vector, vector_column_name="vector")
-            .distance_type("cosine")
-            .where(where, prefilter=True)
-            .select([*columns, "_distance"])
-            .limit(k)
-            .to_arrow()
-        )
-    except (ValueError, RuntimeError, OSError) as error:
-        raise ConfigError(f"invalid filter {where!r}: {error}") from error
-    return [hit_from_record(r, 1.0 - float(r["_distance"])) for r in result.to_pylist()]
+    """The `k` nearest visible rows among those `where` selects, exactly (LanceDB, filter
+    first), each checked like `search_faiss`'s."""
+    rows = sync.snapshot()
+    rows.raise_if_damaged(sync.folder)
+    select = list(dict.fromkeys([*columns, *VERIFY_COLUMNS, "_distance"]))
+    limit = k + rows.hidden  # hidden rows may take places in LanceDB's answer
+    while True:
+        result = _lance_query(sync, vector, where, select, limit)
+        seqs = np.asarray([r["seq"] for r in result], np.int64)
+        kept = [r for r, row in zip(result, rows.locate(seqs), strict=True) if row >= 0]
+        if len(kept) >= k or len(result) < limit:
+            break
+        limit *= 2
+    hits = []
+    for record in kept[:k]:
+        score = 1.0 - float(record["_distance"])
+        problem = row_problem(record, query=vector, score=score)
+        if problem is not None:
+            raise damaged(sync.folder, problem)
+        hits.append(hit_from_record(record, score))
+    return hits
+
+
+def _lance_query(
+    sync: IndexSync, vector: np.ndarray, where: str, columns: list[str], limit: int
+) -> list[dict[str, Any]]:
+    with reading(sync.folder, "chunks table"):
+        try:
+            result = (
+                sync.table.search(vector, vector_column_name="vector")
+                .distance_type("cosine")
+                .where(where, prefilter=True)
+                .select(columns)
+                .limit(limit)
+                .to_arrow()
+            )
+        except ValueError as error:  # LanceDB's "Invalid input": the filter, not the data
+            raise ConfigError(f"invalid filter {where!r}: {error}") from error
+    return result.to_pylist()
+
+
+def verified(folder: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`records` after `row_problem` (no score): `StoreCorruptError` on the first failure."""
+    for record in records:
+        problem = row_problem(record)
+        if problem is not None:
+            raise damaged(folder, problem)
+    return records
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:

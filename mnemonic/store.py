@@ -5,14 +5,17 @@ Layout of a store folder:
     store.json            manifest: embedder, base model, chunking, encoders, toolkit version
     chunks.lance/         one row per chunk (see `mnemonic.schema`)
     documents.lance/      one row per committed document (content hash)
-    index.json            FAISS sidecar; index-<token>.faiss the index itself
+    commit.json           the table versions at the last commit (see `mnemonic.commit`)
+    index.json            FAISS sidecar (size, SHA-256); index-<token>.faiss the index itself
     .writer.lock          held (flock) by the one process writing
 
-The store's parts, one file each: the manifest and its checks (`manifest.py`), the writer
-lock (`writer_lock.py`), the FAISS index kept in step with the table and the seqs new rows
-get (`index_sync.py`), the two search backends (`search.py`), ingest (`ingest.py`).
-Readers take no lock: every search refreshes to the latest table version, so searching works
-while another process ingests.
+The store's parts, one file each: the manifest and its checks (`manifest.py`), the commit
+protocol (`commit.py`), what readers see (`snapshot.py`), the checks on rows read back
+(`integrity.py`), the writer lock (`writer_lock.py`), the FAISS index kept in step with the
+table and the seqs new rows get (`index_sync.py`), the two search backends (`search.py`),
+ingest (`ingest.py`), `hyperword store check` (`check.py`, `repair.py`).
+Readers take no lock: every search refreshes to the latest committed state, so searching
+works while another process or thread ingests, and never sees an uncommitted row.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ from typing import Any
 
 import lancedb
 import numpy as np
-import pyarrow as pa
 
 from hyperword.levels import LEVELS
 from mnemonic.chunking import Chunker, ChunkingConfig
+from mnemonic.commit import COMMIT_RECORD, delete_documents, sql_quote
 from mnemonic.encoders import ChunkEncoder, validate_encoder
-from mnemonic.exceptions import ChunkNotFoundError, ConfigError
+from mnemonic.exceptions import ChunkNotFoundError, ConfigError, StoreCorruptError, StoreError
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.index_sync import IndexSync
+from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading
 from mnemonic.manifest import embedder_identity, open_manifest
 from mnemonic.schema import (
     Chunk,
@@ -44,17 +48,19 @@ from mnemonic.schema import (
     documents_schema,
     level_columns,
 )
-from mnemonic.search import HIT_COLUMNS, chunk_from_record, search_faiss, search_lance
-from mnemonic.writer_lock import WriterLock
+from mnemonic.search import (
+    HIT_COLUMNS,
+    chunk_from_record,
+    search_faiss,
+    search_lance,
+    verified,
+)
+from mnemonic.snapshot import Snapshot
+from mnemonic.writer_lock import WriterLock, writing_errors
 
 __all__ = ["MnemonicStore", "embedder_identity", "sql_quote"]
 
 CHUNKS, DOCUMENTS = "chunks", "documents"
-
-
-def sql_quote(value: str) -> str:
-    """A SQL string literal for LanceDB predicates."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 class MnemonicStore:
@@ -75,9 +81,10 @@ class MnemonicStore:
         flush_rows: Chunks per LanceDB write (each write is one commit).
 
     Raises:
-        StoreError: `path` is a file, or a folder that is not a store.
+        StoreError: `path` is a file, a folder that is not a store, or `store.json` is invalid.
         IncompatibleStoreError: The store was built with another embedder, base model,
             chunking or encoder.
+        StoreCorruptError: A table is missing or cannot be opened (`hyperword store check`).
     """
 
     def __init__(
@@ -121,11 +128,12 @@ class MnemonicStore:
         )
         self.chunking = ChunkingConfig(**self.manifest.chunking)
         self._db = lancedb.connect(str(self.path))
-        self._chunks = self._open_table(CHUNKS, chunks_schema(self.manifest.embedding_dim))
-        self._documents = self._open_table(DOCUMENTS, documents_schema())
+        self._chunks, self._documents = self._open_tables()
+        with reading(self.path, "chunks table schema"):
+            self.columns = frozenset(self._chunks.schema.names)  # never altered once made
         self._check_columns()
         dim = self.manifest.embedding_dim
-        self._sync = IndexSync(self.path, self._chunks, self.index_config, dim=dim)
+        self._sync = IndexSync(self.path, self._chunks, self._documents, self.index_config, dim=dim)
         self._writer = WriterLock(self.path)
 
     # -- opening -------------------------------------------------------------------------
@@ -133,7 +141,7 @@ class MnemonicStore:
     def _check_columns(self) -> None:
         """A store made before a level was added lacks its column: it reads as None there,
         but no encoder may fill it."""
-        present = set(self._chunks.schema.names)
+        present = self.columns
         missing = [e.level for e in self.encoders if LEVELS[e.level].column not in present]
         if missing:
             raise ConfigError(
@@ -141,11 +149,35 @@ class MnemonicStore:
                 "made before they existed); ingest into a new store to store them"
             )
 
-    def _open_table(self, name: str, schema: pa.Schema) -> Any:
-        try:
-            return self._db.open_table(name)
-        except (FileNotFoundError, ValueError):
-            return self._db.create_table(name, schema=schema, exist_ok=True)
+    def _open_tables(self) -> tuple[Any, Any]:
+        """Open `chunks` and `documents`; create them in a store that never had them.
+
+        A store that committed something (`commit.json`) or holds one table but not the
+        other has lost a table: that is damage, not a new store.
+        """
+        with reading(self.path, "listing tables"):
+            present = set(self._db.list_tables().tables)
+        if {CHUNKS, DOCUMENTS} <= present:
+            with reading(self.path, "opening tables"):
+                tables = self._db.open_table(CHUNKS), self._db.open_table(DOCUMENTS)
+            self._check_vector_dim(tables[0])
+            return tables
+        if present & {CHUNKS, DOCUMENTS} or (self.path / COMMIT_RECORD).is_file():
+            missing = sorted({CHUNKS, DOCUMENTS} - present)
+            raise damaged(self.path, f"table {' and '.join(missing)} is missing")
+        dim = self.manifest.embedding_dim
+        schemas = {CHUNKS: chunks_schema(dim), DOCUMENTS: documents_schema()}
+        with writing_errors(self.path):
+            made = [self._db.create_table(n, schema=s, exist_ok=True) for n, s in schemas.items()]
+        return made[0], made[1]
+
+    def _check_vector_dim(self, chunks: Any) -> None:
+        stored = chunks.schema.field("vector").type.list_size
+        if stored != self.manifest.embedding_dim:
+            raise StoreError(
+                f"store {self.path}: store.json says embedding_dim {self.manifest.embedding_dim} "
+                f"but the chunks table holds {stored}-dim vectors; restore store.json"
+            )
 
     @property
     def embedder(self) -> Any:
@@ -185,7 +217,12 @@ class MnemonicStore:
     # -- writing -------------------------------------------------------------------------
 
     def writing(self) -> contextlib.AbstractContextManager[None]:
-        """Hold the store's writer lock (re-entrant in this object; one writer process)."""
+        """Hold the store's writer lock (re-entrant in this object; one writer process).
+
+        Raises:
+            StoreBusyError: Another process is writing.
+            StoreReadOnlyError: The store's folders cannot be written.
+        """
         return self._writer.hold()
 
     def add_documents(
@@ -210,12 +247,9 @@ class MnemonicStore:
 
     def delete(self, doc_id: str) -> int:
         """Remove a document and its chunks; returns how many chunks were removed."""
-        predicate = f"doc_id = {sql_quote(doc_id)}"
-        with self.writing():
-            self._chunks.checkout_latest()
-            removed = self._chunks.count_rows(predicate)
-            self._chunks.delete(predicate)
-            self._documents.delete(predicate)
+        with self.writing(), writing_errors(self.path):
+            self.sync_index()  # a damaged store refuses to be written
+            removed = delete_documents(self, [doc_id])
             self.sync_index(persist=True)
         return removed
 
@@ -225,13 +259,14 @@ class MnemonicStore:
         Readers refresh to the latest version on every search, so the default (keep none)
         is safe for them; raise `keep_versions` if you read old versions explicitly.
         """
-        with self.writing():
+        with self.writing(), writing_errors(self.path):
+            self.sync_index()  # a damaged store refuses to be written
             for table in (self._chunks, self._documents):
                 table.checkout_latest()
                 with warnings.catch_warnings():  # "readers of old versions will fail": see above
                     warnings.simplefilter("ignore", UserWarning)
                     table.optimize(cleanup_older_than=keep_versions, delete_unverified=True)
-            self._sync.index = None
+            self._sync.forget(index=True)
             self.sync_index(persist=True, rebuild=True)
 
     def next_seqs(self, n: int) -> np.ndarray:
@@ -273,19 +308,12 @@ class MnemonicStore:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         columns = [*HIT_COLUMNS, *self._level_columns(levels)]
         if where:
-            return search_lance(self._chunks, vector, k, where, columns)
-        for attempt in range(2):
-            try:
-                return search_faiss(self._sync, vector, k, columns)
-            except (OSError, RuntimeError, ValueError):  # files compacted away under us
-                if attempt:
-                    raise
-                self._sync.rows = None
-        return []
+            return search_lance(self._sync, vector, k, where, columns)
+        return search_faiss(self._sync, vector, k, columns)
 
     def _level_columns(self, levels: Sequence[str]) -> list[str]:
         """The store columns of `levels` that this store's table has (text has none)."""
-        present = set(self._chunks.schema.names)
+        present = self.columns
         columns = [LEVELS[level].column for level in levels]
         return [column for column in columns if column and column in present]
 
@@ -302,34 +330,57 @@ class MnemonicStore:
             UnknownNameError: No such level.
         """
         ids = list(ids)
-        columns = ["id", "doc_id", "chunk_index", "metadata", *level_columns(level)]
-        columns = [c for c in columns if c in self._chunks.schema.names]  # see _check_columns
-        self._chunks.checkout_latest()
+        wanted = ["id", "doc_id", "chunk_index", "metadata", *level_columns(level)]
+        wanted = [c for c in wanted if c in self.columns]  # see _check_columns
+        select = list(dict.fromkeys([*wanted, *VERIFY_COLUMNS]))
+        rows = self._sync.snapshot()
+        rows.raise_if_damaged(self.path)
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), 512):
             batch = ids[start : start + 512]
             predicate = f"id IN ({', '.join(sql_quote(i) for i in batch)})"
-            query = self._chunks.search().where(predicate).select(columns).limit(None)
-            for record in query.to_arrow().to_pylist():
-                found.setdefault(record["id"], record)
+            with reading(self.path, "chunks table rows"):
+                query = self._chunks.search().where(predicate).select(select).limit(None)
+                records = query.to_arrow().to_pylist()
+            seqs = np.asarray([r["seq"] for r in records], np.int64)
+            for record, row in zip(verified(self.path, records), rows.locate(seqs), strict=True):
+                if row >= 0:  # a committed version
+                    found.setdefault(record["id"], {c: record[c] for c in wanted})
         missing = [i for i in ids if i not in found]
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
             raise ChunkNotFoundError(f"{len(missing)} chunk id(s) not in the store: {shown}")
         return [chunk_from_record(found[i]) for i in ids]
 
+    def snapshot(self) -> Snapshot:
+        """What readers see now: visible rows, committed documents, problems found."""
+        return self._sync.snapshot()
+
+    def damage(self) -> str | None:
+        """The one-line error a search would raise for damage found by the cheap checks
+        (`Snapshot.problems`, unreadable tables); None when the store checks out."""
+        try:
+            self._sync.snapshot().raise_if_damaged(self.path)
+        except StoreCorruptError as error:
+            return str(error)
+        return None
+
     def stats(self) -> StoreStats:
-        """Counts, bytes on disk and the index in use."""
-        index = self.sync_index()
-        self._documents.checkout_latest()
-        size = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+        """Counts of committed documents and their chunks, bytes on disk, the index in use.
+
+        Raises:
+            StoreCorruptError: The store is damaged (see `damage`).
+        """
+        with self._sync.lock:
+            index = self.sync_index()
+            rows = self._sync.rows
         return StoreStats(
-            documents=self._documents.count_rows(),
-            chunks=self._chunks.count_rows(),
-            bytes_on_disk=size,
+            documents=rows.documents,
+            chunks=rows.chunks,
+            bytes_on_disk=_bytes_on_disk(self.path),
             index_kind=index.kind if index.ntotal else "none",
             index_vectors=index.ntotal,
-            table_version=self._chunks.version,
+            table_version=rows.chunks_version,
             embedder_id=self.manifest.embedder_id,
             base_model=self.manifest.base_model,
         )
@@ -343,3 +394,13 @@ class MnemonicStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _bytes_on_disk(folder: Path) -> int:
+    """Sum of file sizes under `folder` (files a writer renames away meanwhile are skipped)."""
+    total = 0
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            if path.is_file():
+                total += path.stat().st_size
+    return total

@@ -98,8 +98,8 @@ class Orchestrator:
         markers: How sources are marked in the context.
         device: Where to load `model` when given by name.
         lock: The lock that serializes use of the model (share one between orchestrators
-            that share a model).
-        store_lock: The lock that serializes use of the store.
+            that share a model). The store needs none: its reads are thread-safe and see
+            the last committed state while another thread or process writes.
     """
 
     def __init__(
@@ -116,7 +116,6 @@ class Orchestrator:
         markers: MarkerStyle | None = None,
         device: str | None = None,
         lock: threading.Lock | None = None,
-        store_lock: threading.Lock | None = None,
     ):
         loaded = load_parts(
             store,
@@ -135,7 +134,6 @@ class Orchestrator:
         create_policy(self.options.policy, **self.options.policy_options)  # fail early
         self.markers = markers or MarkerStyle()
         self.lock = lock or threading.Lock()
-        self.store_lock = store_lock or threading.Lock()
         manifest = getattr(self.store, "manifest", None)
         self.parts = LevelParts(
             self.model,
@@ -168,17 +166,16 @@ class Orchestrator:
         start = time.perf_counter()
         opts, levels, policy, template = self._checked(question, options)
         stored = [lv for lv in levels if LEVELS[lv].column and LEVELS[lv].stored_usable(self.parts)]
-        with self.store_lock:
-            vector = self.store.embed([question])[0]  # embedded once: search, bridge, excerpts
-            found = retrieve(
-                self.store,
-                question,
-                k=opts.k,
-                where=opts.where,
-                hops=opts.hops,
-                levels=stored,
-                vector=vector,
-            )
+        vector = self.store.embed([question])[0]  # embedded once: search, bridge, excerpts
+        found = retrieve(
+            self.store,
+            question,
+            k=opts.k,
+            where=opts.where,
+            hops=opts.hops,
+            levels=stored,
+            vector=vector,
+        )
         answer_stream = AnswerStream(question, iter(()))
         scorer = None
         if opts.focus:  # extractive excerpts (cut under the model's lock; see _embed)
@@ -262,9 +259,8 @@ class Orchestrator:
             holder.answer = Answer(question=holder.question, text=text, report=report)
 
     def _embed(self, texts: list[str]) -> Any:
-        """The store's retrieval vectors (for focused excerpts), under the store's lock."""
-        with self.store_lock:
-            return self.store.embed(texts)
+        """The store's retrieval vectors (for focused excerpts)."""
+        return self.store.embed(texts)
 
     def _candidates(self, found: list[tuple[Any, int]], levels: tuple[str, ...]) -> list[Candidate]:
         """The hits costed at `levels`, each with the longest source marker's tokens."""

@@ -13,6 +13,7 @@ from hyperword.cli.eval_command import eval_command
 from hyperword.cli.main import cli
 from hyperword.cli.models_command import models_command
 from hyperword.cli.serve_command import serve_command
+from hyperword.cli.store_check_command import store_group
 from hyperword.cli.store_commands import ingest_command, search_command
 from hyperword.cli.tokenizer_command import tokenizer_group
 from hyperword.cli.train_command import train_command
@@ -24,6 +25,7 @@ cli.add_command(models_command)
 cli.add_command(vram_command)
 cli.add_command(ingest_command)
 cli.add_command(search_command)
+cli.add_command(store_group)
 cli.add_command(tokenizer_group)
 cli.add_command(train_command)
 cli.add_command(ask_command)

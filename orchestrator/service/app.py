@@ -1,7 +1,8 @@
 """The FastAPI app: memory (add, delete, search), ask, OpenAI-compatible chat completions.
 
-Handlers are plain `def`s, so FastAPI runs them in its thread pool; the model and the stores
-are serialized by `ServiceState`'s locks. Streaming answers are produced by a thread that
+Handlers are plain `def`s, so FastAPI runs them in its thread pool; generation is serialized
+by `ServiceState`'s model lock and store writes by its write lock, while searches answer from
+the last committed state during a write. Streaming answers are produced by a thread that
 always runs to the end (releasing the model even if the client goes away).
 """
 

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 _TYPES = {
     400: "invalid_request_error",
+    403: "permission_error",
     404: "not_found_error",
     405: "invalid_request_error",
     409: "conflict_error",
@@ -29,6 +30,7 @@ _TYPES = {
     415: "invalid_request_error",
     422: "invalid_request_error",
     500: "server_error",
+    503: "service_unavailable",
 }
 
 
@@ -50,7 +52,12 @@ def _response(status: int, message: str) -> JSONResponse:
 
 def status_for(error: Exception) -> int:
     """The HTTP status of a toolkit error: 4xx for anything the request got wrong."""
-    from mnemonic.exceptions import ChunkNotFoundError, StoreBusyError
+    from mnemonic.exceptions import (
+        ChunkNotFoundError,
+        StoreBusyError,
+        StoreCorruptError,
+        StoreReadOnlyError,
+    )
 
     if isinstance(error, ServiceError):
         return error.status
@@ -58,6 +65,10 @@ def status_for(error: Exception) -> int:
         return 404
     if isinstance(error, StoreBusyError):
         return 409
+    if isinstance(error, StoreReadOnlyError):
+        return 403  # the store's folder cannot be written; searching still works
+    if isinstance(error, StoreCorruptError):
+        return 503  # damaged: `hyperword store check --repair`; never a wrong answer
     if isinstance(error, (ValueError, KeyError)):  # OptionError, ConfigError, PolicyError, ...
         return 400
     return 500
@@ -107,7 +118,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HyperwordError)
     async def _toolkit(request: Request, error: HyperwordError) -> JSONResponse:
         status = status_for(error)
-        if status >= 500:
+        if status == 503:  # a damaged store: the message says it all
+            logger.error("error serving %s: %s", request.url.path, error)
+        elif status >= 500:
             logger.exception("error serving %s", request.url.path, exc_info=error)
         return _response(status, str(error))
 

@@ -58,13 +58,15 @@ class ServiceConfig:
 class ServiceState:
     """Loads the model once and opens every store; serializes model and store use.
 
-    Generation is serialized by one model lock shared by every orchestrator; every store
-    read and write takes one store lock (searches take milliseconds).
+    Generation is serialized by one model lock shared by every orchestrator. Store writes
+    (add, delete) are serialized by one write lock; searches and asks take no store lock:
+    they read the last committed state while a write is in progress, and a write never
+    waits for generation.
     """
 
     def __init__(self, config: ServiceConfig):
         from hyperword.models import load_base_model
-        from mnemonic import MnemonicStore
+        from mnemonic import MnemonicStore, StoreCorruptError
         from mnemonic.manifest import MANIFEST
 
         self.config = config
@@ -82,7 +84,7 @@ class ServiceState:
         hyperword = resolve_hyperword_tokenizer(
             config.hyperword_tokenizer, base_tokenizer=tokenizer, base_name=config.model
         )
-        self.model_lock, self.store_lock = threading.Lock(), threading.Lock()
+        self.model_lock, self.write_lock = threading.Lock(), threading.Lock()
         self.orchestrators = {
             name: Orchestrator(
                 store,
@@ -92,13 +94,16 @@ class ServiceState:
                 tokenizer=hyperword,
                 budget=config.budget,
                 lock=self.model_lock,
-                store_lock=self.store_lock,
             )
             for name, store in stores.items()
         }
         self.model_name = str(getattr(model, "name_or_path", config.model))
-        for store in stores.values():  # load the embedder and the index now, not on a request
-            store.search("warm-up", k=1)
+        for name, store in stores.items():  # load the embedder, the index and the chunker now
+            try:
+                store.search("warm-up", k=1)
+                store.chunker  # noqa: B018 -- parsing a tokenizer holds the GIL for seconds
+            except StoreCorruptError as error:  # served as 503s, reported by /healthz
+                logger.error("store '%s': %s", name, error)
 
     @property
     def default_store(self) -> str:
@@ -116,13 +121,13 @@ class ServiceState:
     def add(self, store: str | None, documents: Sequence[Mapping[str, Any]]) -> Any:
         """Ingest documents (upsert by doc_id); returns the `IngestReport`."""
         target = self.orchestrator(store).store
-        with self.store_lock:
+        with self.write_lock:
             return target.add_documents(documents)
 
     def delete(self, store: str | None, doc_id: str) -> int:
         """Delete a document; 404 when the store has no such document."""
         target = self.orchestrator(store).store
-        with self.store_lock:
+        with self.write_lock:
             removed = target.delete(doc_id)
         if removed == 0:
             name = store or self.default_store
@@ -131,18 +136,23 @@ class ServiceState:
 
     def search(self, store: str | None, query: str, *, k: int, where: str | None) -> list:
         target = self.orchestrator(store).store
-        with self.store_lock:
-            return target.search(query, k=k, where=where)
+        return target.search(query, k=k, where=where)
 
     def health(self) -> dict[str, Any]:
-        stores = {}
-        with self.store_lock:
-            for name, orchestrator in self.orchestrators.items():
+        """Counts per store; a damaged store is listed with its error (status "degraded")."""
+        from mnemonic.exceptions import StoreCorruptError
+
+        stores: dict[str, Any] = {}
+        for name, orchestrator in self.orchestrators.items():
+            try:
                 stats = orchestrator.store.stats()
                 stores[name] = {"documents": stats.documents, "chunks": stats.chunks}
+            except StoreCorruptError as error:
+                stores[name] = {"documents": None, "chunks": None, "damaged": str(error)}
         first = self.orchestrators[self.default_store]
+        damaged = any("damaged" in entry for entry in stores.values())
         return {
-            "status": "ok",
+            "status": "degraded" if damaged else "ok",
             "model": self.model_name,
             "levels": list(first.levels),
             "budget": first.options.budget,

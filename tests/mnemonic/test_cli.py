@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -51,3 +52,52 @@ def test_store_errors_are_one_line(tmp_path, offline_models):
     assert result.output.strip().splitlines()[-1].startswith("Error: store path")
     missing = runner.invoke(cli, ["search", "x", "--store", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "Error: no store" in missing.output
+
+
+def test_store_check_reports_damage_and_repair_restores_from_sources(tmp_path, offline_models):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bridge.md").write_text("The glass bridge crosses the river in Brask.")
+    (corpus / "tea.txt").write_text("Zephyrine tea is brewed from kopa leaves.")
+    store = tmp_path / "store"
+    runner = CliRunner()
+    runner.invoke(cli, ["ingest", str(corpus), "--store", str(store), "--no-progress"])
+    search = ["search", "river bridge", "--store", str(store), "-k", "2", "--json"]
+    want = json.loads(runner.invoke(cli, search).output)
+
+    healthy = runner.invoke(cli, ["store", "check", str(store)])
+    assert healthy.exit_code == 0 and "ok: 2 documents, 2 chunks" in healthy.output
+
+    shutil.rmtree(store / "chunks.lance")
+    broken = runner.invoke(cli, search)
+    assert broken.exit_code == 1 and broken.output.count("\n") == 1
+    assert "Error: store" in broken.output and "table chunks is missing" in broken.output
+    assert f"hyperword store check {store} --repair" in broken.output
+    checked = runner.invoke(cli, ["store", "check", str(store)])
+    assert checked.exit_code == 1 and "DAMAGED" in checked.output
+    assert "problem: table chunks is missing" in checked.output
+
+    repaired = runner.invoke(cli, ["store", "check", str(store), "--repair", "--no-progress"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "ingested 2 again from their sources" in repaired.output
+    assert "ok: 2 documents, 2 chunks" in repaired.output
+    assert json.loads(runner.invoke(cli, search).output) == want
+
+
+def test_store_check_rebuilds_a_damaged_index(tmp_path, offline_models):
+    (tmp_path / "tea.txt").write_text("Zephyrine tea is brewed from kopa leaves.")
+    store = tmp_path / "store"
+    runner = CliRunner()
+    runner.invoke(cli, ["ingest", str(tmp_path / "tea.txt"), "--store", str(store)])
+    (index_file,) = store.glob("index-*.faiss")
+    data = bytearray(index_file.read_bytes())
+    data[-40:-8] = bytes(32)  # the id map, garbled in place
+    index_file.write_bytes(bytes(data))
+    checked = runner.invoke(cli, ["store", "check", str(store)])
+    assert checked.exit_code == 0 and "does not match its checksum" in checked.output
+    repaired = runner.invoke(cli, ["store", "check", str(store), "--repair"])
+    assert repaired.exit_code == 0 and "rebuilt the FAISS index" in repaired.output
+    again = runner.invoke(cli, ["store", "check", str(store)])
+    assert "FAISS" not in again.output
+    found = runner.invoke(cli, ["search", "tea", "--store", str(store), "-k", "1", "--json"])
+    assert json.loads(found.output)[0]["doc_id"] == "tea.txt"

@@ -82,8 +82,21 @@ def test_save_load_round_trip_and_corruption(tmp_path):
     current.write_bytes(data[: len(data) // 2])
     with pytest.raises(IndexLoadError, match="truncated"):
         VectorIndex.load(tmp_path, IndexConfig(), dim=32)
-    current.write_bytes(b"\x00" * len(data))
-    with pytest.raises(IndexLoadError, match="corrupt"):
+    # garbled in place (same size): in the vectors, then in the id map at the end
+    for start in (len(data) // 2, len(data) - 64):
+        garbled = bytearray(data)
+        garbled[start : start + 16] = bytes(16)
+        current.write_bytes(bytes(garbled))
+        with pytest.raises(IndexLoadError, match="checksum"):
+            VectorIndex.load(tmp_path, IndexConfig(), dim=32)
+    current.write_bytes(data)
+    sidecar = json.loads((tmp_path / SIDECAR).read_text())
+    for key, value in (("sha256", None), ("ntotal", "500"), ("format_version", 1)):
+        (tmp_path / SIDECAR).write_text(json.dumps({**sidecar, key: value}))
+        with pytest.raises(IndexLoadError, match="sidecar"):
+            VectorIndex.load(tmp_path, IndexConfig(), dim=32)
+    (tmp_path / SIDECAR).write_text(json.dumps({**sidecar, "file": "../store.json"}))
+    with pytest.raises(IndexLoadError, match="unexpected file"):
         VectorIndex.load(tmp_path, IndexConfig(), dim=32)
     (tmp_path / SIDECAR).write_text("{not json")
     with pytest.raises(IndexLoadError, match="sidecar"):

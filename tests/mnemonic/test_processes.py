@@ -12,15 +12,16 @@ from pathlib import Path
 import lancedb
 import pytest
 
-from tests.mnemonic.conftest import SMALL_CHUNKS
+from tests.mnemonic.conftest import SMALL_CHUNKS, make_documents
 
 REPO = Path(__file__).resolve().parents[2]
 N_DOCS = 30
 
 
-def _worker(store: Path, n_docs: int, prefix: str = "doc") -> subprocess.Popen:
+def _worker(store: Path, n_docs: int, prefix: str = "doc", *extra: int) -> subprocess.Popen:
+    args = [str(store), str(n_docs), prefix, *map(str, extra)]
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.mnemonic.ingest_worker", str(store), str(n_docs), prefix],
+        [sys.executable, "-m", "tests.mnemonic.ingest_worker", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -91,3 +92,52 @@ def test_search_while_another_process_ingests(make_store, tmp_path):
     final = store.search("beetles in town 2", k=3)
     assert final[0].doc_id == "doc2"
     assert store.stats().chunks == len(set(_chunk_ids(tmp_path / "store")))
+
+
+def _committed(store: Path) -> dict[str, str]:
+    table = lancedb.connect(str(store)).open_table("documents").to_arrow()
+    return dict(zip(table["doc_id"].to_pylist(), table["doc_hash"].to_pylist(), strict=True))
+
+
+def _versions(store: Path) -> dict[str, tuple[str, str]]:
+    table = lancedb.connect(str(store)).open_table("chunks")
+    rows = table.search().select(["id", "doc_id", "doc_hash"]).limit(None).to_arrow()
+    return {r["id"]: (r["doc_id"], r["doc_hash"]) for r in rows.to_pylist()}
+
+
+def _kill_when(process: subprocess.Popen, ready) -> None:
+    deadline = time.monotonic() + 180
+    while not ready():
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+@pytest.mark.slow
+def test_searches_after_a_killed_upsert_see_only_committed_versions(make_store, tmp_path):
+    """Kill a writer mid-upsert (documents of ~12 chunks, commits every 8 rows): a reader
+    opened afterwards (a restarted CLI or service) serves committed versions only."""
+    store = tmp_path / "store"
+    make_store().add_documents(make_documents(5, sentences=30))  # what the worker writes
+    edition_one = _committed(store)
+
+    upsert = _worker(store, 5, "doc", 30, 1)  # every document reworded
+    _kill_when(upsert, lambda: _committed(store) != edition_one)  # a few committed, rest not
+    committed, rows = _committed(store), _versions(store)
+    pending = [key for key in rows.values() if committed.get(key[0]) != key[1]]
+    assert pending, "the kill left no uncommitted rows: nothing was tested"
+
+    from mnemonic import MnemonicStore
+
+    reader = MnemonicStore(store, create=False, chunking=SMALL_CHUNKS)
+    for query in ("Edition 1 note about beetles", "Note 3 of record 2 is about tea leaves"):
+        for hits in (
+            reader.search(query, k=40),
+            reader.search(query, k=40, where="chunk_index >= 0"),
+        ):
+            assert hits
+            for hit in hits:
+                assert rows[hit.id] == (hit.doc_id, committed[hit.doc_id])  # never two versions
+    assert reader.stats().chunks == len(rows) - len(pending)
