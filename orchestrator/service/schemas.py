@@ -7,7 +7,7 @@ optional (an unset one keeps the service's default).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -50,6 +50,9 @@ class SearchRequest(_Strict):
 def _annotation(spec: OptionSpec) -> Any:
     if spec.kind is dict:
         return dict[str, Any]
+    if spec.kind is list and spec.choices is None:  # free strings; a lone one too (OpenAI)
+        item = Annotated[str, Field(min_length=1)]
+        return str | Annotated[list[item], Field(min_length=1, max_length=spec.bounds["max_items"])]
     if spec.kind is list:
         return list[Literal[spec.choices()]]  # type: ignore[misc]  # the ladder, when imported
     return spec.kind
@@ -57,6 +60,8 @@ def _annotation(spec: OptionSpec) -> Any:
 
 def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
     """A pydantic field for an `AskOptions` field: optional, same bounds and help."""
+    if spec.kind is list and spec.choices is None:  # bounds are in the annotation
+        return (_annotation(spec) | None, Field(default=None, description=spec.help, **extra))
     bounds = {**spec.bounds, **({"min_length": 1} if spec.kind is list else {}), **extra}
     return (_annotation(spec) | None, Field(default=None, description=spec.help, **bounds))
 
