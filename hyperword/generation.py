@@ -91,8 +91,10 @@ def answer_pieces(
     held back until the text after them arrives.
     """
     stops = stop_sequences(stop, stop_at_newline=stop_at_newline)
-    received, sent = "", ""
-    for piece in pieces:
+    received, sent, stopped = "", "", False
+    for piece in pieces:  # read to the end, so that a `TokenStream` records its cost
+        if stopped:
+            continue
         received += piece
         text, stopped = cut_at_stop(received, stops)
         if not stopped:
@@ -101,8 +103,6 @@ def answer_pieces(
         if visible.startswith(sent) and len(visible) > len(sent):
             yield visible[len(sent) :]
             sent = visible
-        if stopped:
-            return
     visible = cut_at_stop(received, stops)[0].strip()
     if visible.startswith(sent) and len(visible) > len(sent):
         yield visible[len(sent) :]
