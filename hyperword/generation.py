@@ -9,7 +9,7 @@ are decoded (for streaming answers).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -24,8 +24,10 @@ __all__ = [
     "answer_question",
     "answer_text",
     "count_tokens",
+    "cut_at_stop",
     "first_line",
     "generate",
+    "stop_sequences",
     "stream",
 ]
 
@@ -63,22 +65,60 @@ def first_line(text: str) -> str:
     return text.split("\n")[0]
 
 
-def answer_text(text: str, *, stop_at_newline: bool = True) -> str:
-    """The answer in generated `text`: its first line (with `stop_at_newline`), stripped."""
-    return (first_line(text) if stop_at_newline else text).strip()
+def stop_sequences(stop: Sequence[str] = (), *, stop_at_newline: bool = True) -> tuple[str, ...]:
+    """The strings an answer ends before: `stop`, and a newline with `stop_at_newline`."""
+    return (*stop, "\n") if stop_at_newline else tuple(stop)
 
 
-def answer_pieces(pieces: Iterable[str], *, stop_at_newline: bool = True) -> Iterator[str]:
-    """`answer_text` as it streams: pieces cut at the first newline, the first one lstripped."""
-    text = ""
-    for piece in pieces:
-        if stop_at_newline and "\n" in text + piece:
-            piece = first_line(text + piece)[len(text) :]
-        if not text:
-            piece = piece.lstrip()  # the answer is stripped; so is the stream
-        if piece:
-            text += piece
-            yield piece
+def cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """`text` up to the earliest of `stops`, and whether one was found."""
+    ends = [i for i in (text.find(s) for s in stops if s) if i >= 0]
+    return (text[: min(ends)], True) if ends else (text, False)
+
+
+def answer_text(text: str, *, stop_at_newline: bool = True, stop: Sequence[str] = ()) -> str:
+    """The answer in generated `text`: cut before the first stop sequence (and, with
+    `stop_at_newline`, the first newline), stripped."""
+    return cut_at_stop(text, stop_sequences(stop, stop_at_newline=stop_at_newline))[0].strip()
+
+
+def answer_pieces(
+    pieces: Iterable[str], *, stop_at_newline: bool = True, stop: Sequence[str] = ()
+) -> Iterator[str]:
+    """`answer_text` as it streams: the pieces join to exactly the answer.
+
+    Text that may still turn out to be part of a stop sequence, and trailing whitespace, are
+    held back until the text after them arrives.
+    """
+    stops = stop_sequences(stop, stop_at_newline=stop_at_newline)
+    received, sent, stopped = "", "", False
+    for piece in pieces:  # read to the end, so that a `TokenStream` records its cost
+        if stopped:
+            continue
+        received += piece
+        text, stopped = cut_at_stop(received, stops)
+        if not stopped:
+            text = text[: len(text) - _partial_stop(text, stops)]
+        visible = text.strip()
+        if visible.startswith(sent) and len(visible) > len(sent):
+            yield visible[len(sent) :]
+            sent = visible
+    visible = cut_at_stop(received, stops)[0].strip()
+    if visible.startswith(sent) and len(visible) > len(sent):
+        yield visible[len(sent) :]
+
+
+def _partial_stop(text: str, stops: Sequence[str]) -> int:
+    """Length of the longest end of `text` that begins one of `stops`."""
+    return max(
+        (
+            n
+            for s in stops
+            for n in range(min(len(s) - 1, len(text)), 0, -1)
+            if text.endswith(s[:n])
+        ),
+        default=0,
+    )
 
 
 def count_tokens(tokenizer, text: str) -> int:
@@ -158,10 +198,14 @@ def stream(
     max_new_tokens: int = 32,
     stop_at_newline: bool = True,
     sampling: Sampling | None = None,
+    stop: Sequence[str] = (),
 ) -> TokenStream:
     """Decode from ids `(1, seq)` or embeddings `(1, seq, d_model)`, piece by piece.
 
-    The prefill runs on the first `next()`. See `TokenStream` for what it reports.
+    Decoding ends at the end of sequence, after a newline with `stop_at_newline`, once the
+    text holds one of the `stop` strings, or after `max_new_tokens`. The pieces are the raw
+    text (cut it with `answer_pieces` / `answer_text`). The prefill runs on the first
+    `next()`. See `TokenStream` for what it reports.
     """
     if (input_ids is None) == (inputs_embeds is None):
         raise ValueError("pass exactly one of input_ids and inputs_embeds")
@@ -175,6 +219,7 @@ def stream(
         max_new_tokens=max_new_tokens,
         stop_at_newline=stop_at_newline,
         sampling=sampling or Sampling(),
+        stop=tuple(s for s in stop if s),
     )
     return result
 
@@ -190,6 +235,7 @@ def _steps(
     max_new_tokens: int,
     stop_at_newline: bool,
     sampling: Sampling,
+    stop: tuple[str, ...] = (),
 ) -> Iterator[str]:
     device = model.device
     generator = None
@@ -222,7 +268,8 @@ def _steps(
             if grown and not text.endswith("\ufffd"):  # hold back half a character
                 piece, emitted = text[len(emitted) :], text
                 yield piece
-            if stop_at_newline and "\n" in tokenizer.decode(generated[-1:]):
+            newline = stop_at_newline and "\n" in tokenizer.decode(generated[-1:])
+            if newline or (stop and any(s in text for s in stop)):
                 result.finish_reason = "stop"
                 break
             step = torch.tensor([[next_id]], device=device)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from hyperword.levels import LEVELS
 from orchestrator.answer import Answer, AnswerReport, SourceReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
+from orchestrator.compression import CompressedContext, CompressedSource
+from orchestrator.conversation import Turn, split_messages
 from orchestrator.exceptions import OptionError, OrchestratorError, PolicyError, UnknownPolicyError
 from orchestrator.options import AskOptions
 from orchestrator.orchestrator import AnswerStream, Orchestrator
@@ -26,6 +28,7 @@ from orchestrator.policy import (
     create_policy,
     register_policy,
 )
+from orchestrator.text_compressor import TextCompressor
 
 __all__ = [
     "LEVELS",
@@ -36,6 +39,8 @@ __all__ = [
     "AskOptions",
     "Assembled",
     "Candidate",
+    "CompressedContext",
+    "CompressedSource",
     "DefaultPolicy",
     "FixedLevelPolicy",
     "MarkerStyle",
@@ -48,9 +53,12 @@ __all__ = [
     "PolicyError",
     "Selection",
     "SourceReport",
+    "TextCompressor",
+    "Turn",
     "UnknownPolicyError",
     "assemble",
     "check_plan",
     "create_policy",
     "register_policy",
+    "split_messages",
 ]

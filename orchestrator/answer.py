@@ -56,7 +56,8 @@ class AnswerReport:
         policy: Planning policy used.
         template: Prompt template used.
         levels_available: Levels the orchestrator could use.
-        tokens_per_level: Context tokens per level; source markers under `markers`.
+        tokens_per_level: Context tokens per level; source markers under `markers`, the
+            conversation (system message and earlier turns) under `history` when there is one.
         context_tokens: Context tokens used (all levels and markers).
         full_context_tokens: Base tokens of all retrieved chunks' text, verbatim.
         prompt_tokens: Input tokens of the whole prompt (template included).
@@ -72,6 +73,9 @@ class AnswerReport:
         generation_seconds: Prefill plus decoding.
         total_seconds: The whole `ask`, retrieval to last token.
         finish_reason: `stop` (end of answer) or `length` (`max_new_tokens` reached).
+        history_messages: Earlier chat messages read in the context (their tokens are
+            `tokens_per_level["history"]`).
+        history_dropped: Earlier chat messages left out (no room).
     """
 
     budget: int
@@ -93,6 +97,8 @@ class AnswerReport:
     generation_seconds: float
     total_seconds: float
     finish_reason: str = "stop"
+    history_messages: int = 0
+    history_dropped: int = 0
 
     @property
     def compression_ratio(self) -> float:

@@ -1,9 +1,11 @@
 """`AskOptions`: the per-question settings of `Orchestrator.ask`, declared and checked once.
 
-Each field's metadata holds its help and its bounds (`ge`, `gt`, `le`, `max_length`, or
-`choices` for a list of names). The command line (`hyperword ask`), the HTTP service's
-request bodies and the `orchestrated` eval method derive their options from these fields
-(`ask_fields`), so a new option or a changed bound is one edit here.
+Each field's metadata holds its help and its bounds (`ge`, `gt`, `le`, `max_length`; for a
+list, `choices` (a list of names) or `max_items` (a list of free strings)), and `plan` for
+the options that shape the planned context rather than generation. The command line
+(`hyperword ask`), the HTTP service's request bodies and the `orchestrated` eval method
+derive their options from these fields (`ask_fields`), so a new option or a changed bound is
+one edit here.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from hyperword.generation import Sampling
 from hyperword.levels import check_levels, level_names
 from orchestrator.exceptions import OptionError
 
-__all__ = ["AskOptions", "OptionSpec", "ask_fields"]
+__all__ = ["AskOptions", "OptionSpec", "ask_fields", "planning_options"]
 
 
 @dataclass(frozen=True)
@@ -27,32 +29,51 @@ class AskOptions:
 
     budget: int = field(
         default=256,
-        metadata={"help": "context tokens (sources and their markers)", "ge": 1, "le": 131_072},
+        metadata={
+            "plan": True,
+            "help": "context tokens (sources and their markers)",
+            "ge": 1,
+            "le": 131_072,
+        },
     )
     k: int = field(
         default=16,
-        metadata={"help": "chunks retrieved as candidates", "ge": 1, "le": 1000, "flag": "-k"},
+        metadata={
+            "plan": True,
+            "help": "chunks retrieved as candidates",
+            "ge": 1,
+            "le": 1000,
+            "flag": "-k",
+        },
     )
     where: str | None = field(
         default=None,
-        metadata={"help": "LanceDB filter on chunk columns, e.g. doc_id = 'a'", "max_length": 1000},
+        metadata={
+            "plan": True,
+            "help": "LanceDB filter on chunk columns, e.g. doc_id = 'a'",
+            "max_length": 1000,
+        },
     )
     policy: str = field(
-        default="default", metadata={"help": "registered planning policy", "max_length": 100}
+        default="default",
+        metadata={"plan": True, "help": "registered planning policy", "max_length": 100},
     )
     policy_options: Mapping[str, Any] = field(
-        default_factory=dict, metadata={"help": "options of the policy's Config", "cli": False}
+        default_factory=dict,
+        metadata={"plan": True, "help": "options of the policy's Config", "cli": False},
     )
     focus: bool = field(
         default=True,
         metadata={
+            "plan": True,
             "help": "a cut verbatim source keeps its sentences nearest the question "
-            "(extractive compression), else a prefix"
+            "(extractive compression), else a prefix",
         },
     )
     hops: int = field(
         default=2,
         metadata={
+            "plan": True,
             "help": "retrieval rounds: 2 also looks up what the best hit's bridge sentence names",
             "ge": 1,
             "le": 2,
@@ -61,6 +82,7 @@ class AskOptions:
     levels: tuple[str, ...] | None = field(
         default=None,
         metadata={
+            "plan": True,
             "help": "levels allowed (default: every available one)",
             "choices": level_names,
             "flag": "--level",
@@ -78,6 +100,13 @@ class AskOptions:
     )
     seed: int | None = field(default=None, metadata={"help": "sampling seed", "ge": 0})
     stop_at_newline: bool = field(default=True, metadata={"help": "answers are one line"})
+    stop: tuple[str, ...] | None = field(
+        default=None,
+        metadata={
+            "help": "stop sequences: the answer ends before the first of them (at most 4)",
+            "max_items": 4,
+        },
+    )
     template: str | None = field(
         default=None, metadata={"help": "prompt template name", "max_length": 100}
     )
@@ -116,11 +145,11 @@ class OptionSpec:
     Attributes:
         name: The field name.
         kind: `int`, `float`, `bool`, `str`, `dict` (a mapping) or `list` (names from
-            `choices`).
+            `choices`, or with no `choices` non-empty strings, a lone string taken as one).
         optional: Whether None is a valid value.
         default: The field's default (`{}` for a mapping).
         help: One line for `--help` and the API schema.
-        bounds: `ge`, `gt`, `le`, `max_length` as given.
+        bounds: `ge`, `gt`, `le`, `max_length`, `max_items` as given.
         choices: For `list`: the allowed names, read when called (the level ladder).
         flag: The command-line flag (`--budget`; `-k`; `--level`, repeatable).
         cli: Whether the command line offers it.
@@ -140,6 +169,8 @@ class OptionSpec:
         """`value` checked against the type and bounds (a list of names comes back a tuple)."""
         if value is None and self.optional:
             return None
+        if self.kind is list and self.choices is None:
+            return _check_strings(self.name, value, self.bounds.get("max_items"))
         if self.kind is list:
             try:
                 return check_levels(value)
@@ -157,6 +188,12 @@ def ask_fields() -> tuple[OptionSpec, ...]:
     return tuple(_spec(item, hints[item.name]) for item in fields(AskOptions))
 
 
+def planning_options() -> tuple[str, ...]:
+    """The options that shape the planned context (retrieval and the budget's plan); the
+    others shape generation. Marked `"plan": True` in their metadata."""
+    return tuple(item.name for item in fields(AskOptions) if item.metadata.get("plan"))
+
+
 _KINDS = {int: int, float: float, bool: bool, str: str}
 
 
@@ -169,7 +206,7 @@ def _spec(item: Field, hint: Any) -> OptionSpec:
     kind = _KINDS.get(origin) or (dict if mapping else list)
     meta = dict(item.metadata)
     default = {} if kind is dict else item.default
-    bounds = {k: meta[k] for k in ("ge", "gt", "le", "max_length") if k in meta}
+    bounds = {k: meta[k] for k in ("ge", "gt", "le", "max_length", "max_items") if k in meta}
     return OptionSpec(
         name=item.name,
         kind=kind,
@@ -194,6 +231,16 @@ def _check_type(name: str, kind: type, value: Any) -> None:
         raise OptionError(f"{name} must be a string, got {value!r}")
     if kind is dict and not isinstance(value, Mapping):
         raise OptionError(f"{name} must be a mapping, got {value!r}")
+
+
+def _check_strings(name: str, value: Any, max_items: int | None) -> tuple[str, ...]:
+    """A list of non-empty strings as a tuple (a lone string is a list of one)."""
+    items = (value,) if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) and i for i in items):
+        raise OptionError(f"{name} must be a string or a list of non-empty strings, got {value!r}")
+    if max_items is not None and len(items) > max_items:
+        raise OptionError(f"{name} takes at most {max_items} strings, got {len(items)}")
+    return tuple(items)
 
 
 def _check_bounds(name: str, value: Any, bounds: dict[str, Any]) -> None:

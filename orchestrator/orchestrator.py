@@ -2,13 +2,15 @@
 
 `ask` runs top to bottom, each step handing the next what it computed:
 
-    retrieve  the question embedded once; its hits, with the stored level values, from one
-              search (a second from the best hit's bridge sentence with hops=2; retrieval.py)
+    retrieve  the question (after the previous user message, in a chat) embedded once; its
+              hits, with the stored level values, from one search (a second from the best
+              hit's bridge sentence with hops=2; retrieval.py)
     plan      each hit costed at every available level (candidates.py), a level per
-              candidate under the budget (the policy, checked by planner.check_plan)
-    assemble  one inputs_embeds sequence (assembly.py; a cut verbatim source keeps its
-              sentences nearest the question, extractive.py)
-    generate  greedy or sampled, streamed, the answer cut at its first line
+              candidate under the budget less the conversation's tokens (the policy,
+              checked by planner.check_plan), each planned source described: its level,
+              its excerpt when cut (compression.py; `compress` stops here)
+    assemble  one inputs_embeds sequence: the conversation, then the sources (assembly.py)
+    generate  greedy or sampled, streamed, the answer cut at its first line or stop sequence
     report    Answer + AnswerReport
 
 Loading (store folder, model name, encoder and hyperword tokenizer) is `loading.load_parts`.
@@ -19,25 +21,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from hyperword.generation import TokenStream, answer_pieces, answer_text
 from hyperword.generation import stream as stream_tokens
-from hyperword.levels import LEVELS, Excerpt, LevelParts, ladder
+from hyperword.levels import LEVELS, LevelParts, ladder
 from hyperword.memory import PeakMemory, model_kv_cache_bytes
 from hyperword.prompts import PromptTemplate, get_template
-from hyperword.rows import text_rows
-from orchestrator.answer import Answer, AnswerReport, SourceReport
+from hyperword.rows import text_rows, token_rows
+from orchestrator.answer import Answer, AnswerReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
-from orchestrator.candidates import candidate_rows, cost_candidates
+from orchestrator.compression import CompressedContext, plan_context, score_documents
+from orchestrator.conversation import (
+    HISTORY,
+    HISTORY_SHARE,
+    Turn,
+    fit_history,
+    retrieval_query,
+)
 from orchestrator.exceptions import OptionError, OrchestratorError
 from orchestrator.extractive import SentenceScorer
 from orchestrator.loading import load_parts, reader_template
-from orchestrator.options import AskOptions
-from orchestrator.planner import Candidate, Plan, check_plan
+from orchestrator.options import AskOptions, planning_options
 from orchestrator.policy import Policy, create_policy
 from orchestrator.retrieval import retrieve
 
@@ -154,35 +163,121 @@ class Orchestrator:
 
     # -- asking ------------------------------------------------------------------------
 
-    def ask(self, question: str, **options: Any) -> Answer:
-        """Answer `question` from the store. Options: see `AskOptions`."""
-        return self.stream(question, **options).consume()
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        context: CompressedContext | None = None,
+        **options: Any,
+    ) -> Answer:
+        """Answer `question` from the store. Options: see `AskOptions`.
 
-    def stream(self, question: str, **options: Any) -> AnswerStream:
+        Args:
+            question: The question (the last user message of a chat).
+            history: Earlier chat messages (`Turn`s), read within the budget
+                (`orchestrator.conversation`).
+            context: A context planned by `compress`, read as planned (no retrieval);
+                only the generation options may be given then.
+        """
+        return self.stream(question, history=history, context=context, **options).consume()
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        context: CompressedContext | None = None,
+        **options: Any,
+    ) -> AnswerStream:
         """Like `ask`, streamed: iterate for text pieces, then read `.answer`.
 
-        Retrieval runs (and option errors raise) here; the model is used on iteration.
+        Retrieval and planning run (and option errors raise) here; the model generates on
+        iteration.
         """
         start = time.perf_counter()
+        if context is not None:
+            _check_reading(options, history)
         opts, levels, policy, template = self._checked(question, options)
-        stored = [lv for lv in levels if LEVELS[lv].column and LEVELS[lv].stored_usable(self.parts)]
-        vector = self.store.embed([question])[0]  # embedded once: search, bridge, excerpts
-        found = retrieve(
-            self.store,
-            question,
-            k=opts.k,
-            where=opts.where,
-            hops=opts.hops,
-            levels=stored,
-            vector=vector,
-        )
+        if context is None:
+            context = self._compress(question, opts, levels, policy, history, None, start)
         answer_stream = AnswerStream(question, iter(()))
-        scorer = None
-        if opts.focus:  # extractive excerpts (cut under the model's lock; see _embed)
-            scorer = SentenceScorer(question, self._embed, question_vector=vector)
-        steps = self._answer(answer_stream, opts, levels, policy, template, found, scorer, start)
-        answer_stream._steps = steps
+        answer_stream._steps = self._answer(answer_stream, opts, levels, template, context, start)
         return answer_stream
+
+    def compress(
+        self,
+        question: str,
+        *,
+        documents: Sequence[Any] | None = None,
+        history: Sequence[Turn] = (),
+        **options: Any,
+    ) -> CompressedContext:
+        """Retrieve (or score `documents`) and spend the budget as `ask` does; no generation.
+
+        Args:
+            question: The question the context is for.
+            documents: Chunks retrieved elsewhere (`Hit`s, or objects with `text`), used
+                instead of searching the store; scored against the question here.
+            history: Earlier chat messages, paid for from the budget.
+            **options: `AskOptions` fields.
+
+        Returns:
+            The planned sources, each with its level, what it stands for and its tokens.
+        """
+        opts, levels, policy, _ = self._checked(question, options)
+        return self._compress(
+            question, opts, levels, policy, history, documents, time.perf_counter()
+        )
+
+    def _compress(
+        self,
+        question: str,
+        opts: AskOptions,
+        levels: tuple[str, ...],
+        policy: Policy,
+        history: Sequence[Turn],
+        documents: Sequence[Any] | None,
+        start: float,
+    ) -> CompressedContext:
+        fitted = fit_history(history, self.base_tokenizer, room=int(opts.budget * HISTORY_SHARE))
+        found, scorer = self._retrieve(retrieval_query(question, history), opts, levels, documents)
+        with self.lock:  # soft levels may be encoded while costing
+            context = plan_context(
+                question,
+                found,
+                parts=self.parts,
+                levels=levels,
+                policy=policy,
+                options=opts,
+                markers=self.markers,
+                scorer=scorer,
+                history=fitted,
+            )
+        return replace(context, retrieval_seconds=time.perf_counter() - start)
+
+    def _retrieve(
+        self, query: str, opts: AskOptions, levels: tuple[str, ...], documents: Any
+    ) -> tuple[list[tuple[Any, int]], SentenceScorer | None]:
+        """`(hit, hop)` pairs for `query` (from the store, or `documents` scored), and the
+        scorer of excerpts (None without `focus`); the query is embedded once."""
+        stored = [lv for lv in levels if LEVELS[lv].column and LEVELS[lv].stored_usable(self.parts)]
+        vector = self.store.embed([query])[0]  # embedded once: search, bridge, excerpts
+        if documents is not None:
+            found = score_documents(documents, vector, self.store.embed)[: opts.k]
+        else:
+            found = retrieve(
+                self.store,
+                query,
+                k=opts.k,
+                where=opts.where,
+                hops=opts.hops,
+                levels=stored,
+                vector=vector,
+            )
+        if not opts.focus:
+            return found, None
+        return found, SentenceScorer(query, self._embed, question_vector=vector)
 
     def _checked(
         self, question: str, options: dict[str, Any]
@@ -217,22 +312,14 @@ class Orchestrator:
         holder: AnswerStream,
         opts: AskOptions,
         levels: tuple[str, ...],
-        policy: Policy,
         template: PromptTemplate,
-        found: list[tuple[Any, int]],
-        scorer: SentenceScorer | None,
+        context: CompressedContext,
         start: float,
     ) -> Iterator[str]:
-        """Plan, assemble, generate (yielding the answer's pieces), then report."""
+        """Assemble the planned context, generate (yielding the answer's pieces), report."""
         with self.lock:
-            candidates = self._candidates(found, levels)
-            selections = policy.plan(candidates, budget=opts.budget)
-            plan = check_plan(selections, candidates, budget=opts.budget, policy=opts.policy)
-            retrieval_seconds = time.perf_counter() - start
             with PeakMemory(_device(self.model)) as peak:
-                assembled, sources = self._assemble(
-                    holder.question, template, plan, candidates, scorer
-                )
+                assembled = self._assemble(holder.question, template, context)
                 tokens = stream_tokens(
                     self.model,
                     self.base_tokenizer,
@@ -240,129 +327,96 @@ class Orchestrator:
                     max_new_tokens=opts.max_new_tokens,
                     stop_at_newline=opts.stop_at_newline,
                     sampling=opts.sampling,
+                    stop=opts.stop or (),
                 )
-                yield from answer_pieces(tokens, stop_at_newline=opts.stop_at_newline)
+                cut = {"stop_at_newline": opts.stop_at_newline, "stop": opts.stop or ()}
+                yield from answer_pieces(tokens, **cut)
             report = self._report(
-                opts,
+                context,
                 levels,
                 template,
-                candidates,
-                plan,
                 assembled,
-                sources,
                 tokens,
                 peak_bytes=peak.peak_bytes,
-                retrieval_seconds=retrieval_seconds,
                 total_seconds=time.perf_counter() - start,
             )
-            text = answer_text(tokens.text, stop_at_newline=opts.stop_at_newline)
+            text = answer_text(tokens.text, **cut)
             holder.answer = Answer(question=holder.question, text=text, report=report)
 
     def _embed(self, texts: list[str]) -> Any:
         """The store's retrieval vectors (for focused excerpts)."""
         return self.store.embed(texts)
 
-    def _candidates(self, found: list[tuple[Any, int]], levels: tuple[str, ...]) -> list[Candidate]:
-        """The hits costed at `levels`, each with the longest source marker's tokens."""
-        tokenizer = self.base_tokenizer
-        sizes = (self.markers.tokens(tokenizer, n) for n in range(1, len(found) + 1))
-        marker = max(sizes, default=0)
-        return cost_candidates(found, levels=levels, parts=self.parts, marker=marker)
-
     def _assemble(
-        self,
-        question: str,
-        template: PromptTemplate,
-        plan: Plan,
-        candidates: list[Candidate],
-        scorer: SentenceScorer | None,
-    ) -> tuple[Assembled, list[SourceReport]]:
-        """The prompt with the planned sources as its context, and a report per source."""
-        excerpt = self._excerpt(scorer)
-        pieces, sources = [], []
+        self, question: str, template: PromptTemplate, context: CompressedContext
+    ) -> Assembled:
+        """The prompt with the conversation and the planned sources as its context."""
+        pieces = []
         with torch.no_grad():
-            for n, selection in enumerate(plan.selections, start=1):
-                candidate = candidates[selection.index]
-                level = selection.level
-                keep = None if selection.limit is None else selection.limit - candidate.marker
-                marker = text_rows(self.model, self.base_tokenizer, self.markers.text(n))  # (m, d)
-                content = candidate_rows(candidate, level, self.parts, keep=keep, excerpt=excerpt)
-                pieces.append(Piece(level=level, marker=marker, content=content))
-                cut = keep is not None and keep < candidate.costs[level] - candidate.marker
-                tokens = int(marker.shape[0] + content.shape[0])
-                sources.append(_source_report(n, candidate, level, tokens, cut, scorer))
+            if context.history.ids:
+                rows = token_rows(self.model, context.history.ids)  # (h, d)
+                pieces.append(Piece(level=HISTORY, marker=rows[:0], content=rows))
+            for source in context.sources:
+                marker = text_rows(self.model, self.base_tokenizer, self.markers.text(source.n))
+                level = LEVELS[source.level]
+                content = level.rows(source.text, source.base_ids, source.value, self.parts)
+                pieces.append(Piece(level=source.level, marker=marker, content=content))
             parts = template.render(question=question, context="" if pieces else None)
-            assembled = assemble(self.model, self.base_tokenizer, parts, pieces)
-        return assembled, sources
-
-    def _excerpt(self, scorer: SentenceScorer | None) -> Excerpt | None:
-        """Cuts a verbatim source to its sentences nearest the question (None: a prefix)."""
-        if scorer is None:
-            return None
-        return lambda text, keep: scorer.excerpt(self.base_tokenizer, text, keep)
+            return assemble(self.model, self.base_tokenizer, parts, pieces)
 
     def _report(
         self,
-        opts: AskOptions,
+        context: CompressedContext,
         levels: tuple[str, ...],
         template: PromptTemplate,
-        candidates: list[Candidate],
-        plan: Plan,
         assembled: Assembled,
-        sources: list[SourceReport],
         tokens: TokenStream,
         *,
         peak_bytes: int,
-        retrieval_seconds: float,
         total_seconds: float,
     ) -> AnswerReport:
         """What the answer cost: tokens per level, memory and time."""
         per_level = {level: assembled.level_tokens.get(level, 0) for level in levels}
         per_level["markers"] = assembled.marker_tokens
+        if context.history.ids:
+            per_level[HISTORY] = assembled.level_tokens[HISTORY]
         return AnswerReport(
-            budget=opts.budget,
-            policy=opts.policy,
+            budget=context.budget,
+            policy=context.policy,
             template=template.name,
             levels_available=self.levels,
             tokens_per_level=per_level,
             context_tokens=assembled.context_tokens,
-            full_context_tokens=sum(len(c.base_ids) for c in candidates),
+            full_context_tokens=context.full_context_tokens,
             prompt_tokens=assembled.prompt_tokens,
             new_tokens=tokens.new_tokens,
-            retrieved=len(candidates),
-            dropped=len(plan.dropped),
-            sources=tuple(sources),
+            retrieved=context.retrieved,
+            dropped=len(context.dropped),
+            sources=tuple(source.report() for source in context.sources),
             peak_memory_bytes=peak_bytes,
             kv_cache_bytes=model_kv_cache_bytes(
                 self.model.config,
                 assembled.prompt_tokens + tokens.new_tokens,
                 bytes_per_value=_dtype(self.model).itemsize,
             ),
-            retrieval_seconds=retrieval_seconds,
+            retrieval_seconds=context.retrieval_seconds,
             prefill_seconds=tokens.prefill_seconds,
             generation_seconds=tokens.total_seconds,
             total_seconds=total_seconds,
             finish_reason=tokens.finish_reason,
+            history_messages=context.history.kept,
+            history_dropped=context.history.dropped,
         )
 
 
-def _source_report(
-    n: int, candidate: Candidate, level: str, tokens: int, cut: bool, scorer: SentenceScorer | None
-) -> SourceReport:
-    hit = candidate.hit
-    return SourceReport(
-        n=n,
-        doc_id=hit.doc_id,
-        chunk_id=hit.id,
-        chunk_index=hit.chunk_index,
-        score=float(hit.score),
-        level=level,
-        tokens=tokens,
-        text_tokens=len(candidate.base_ids),
-        cut=cut,
-        excerpt=cut and scorer is not None and LEVELS[level].excerpts,
-        hop=candidate.hop,
-    )
+def _check_reading(options: dict[str, Any], history: Sequence[Turn]) -> None:
+    """With a planned context only generation options may be given (`OptionError`)."""
+    planning = sorted(set(options) & set(planning_options()))
+    if planning or history:
+        given = planning + (["history"] if history else [])
+        raise OptionError(
+            f"{', '.join(given)} cannot be given with a planned context; pass them to compress"
+        )
 
 
 def _device(model: Any) -> Any:

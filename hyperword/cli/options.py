@@ -80,7 +80,7 @@ def _option(spec: Any) -> Decorator:
         name = spec.flag.removeprefix("--")
         return click.option(f"{spec.flag}/--no-{name}", spec.name, **common)
     if spec.kind is list:
-        choice = click.Choice(spec.choices())
+        choice = click.Choice(spec.choices()) if spec.choices else str
         return click.option(spec.flag, spec.name, type=choice, multiple=True, help=help_text)
     return click.option(spec.flag, spec.name, type=_click_type(spec), **common)
 

@@ -1,7 +1,8 @@
 """The HTTP service: `hyperword serve --store DIR` (FastAPI + uvicorn).
 
 Endpoints: `GET /healthz`, `POST /v1/memory`, `DELETE /v1/memory/{doc_id}`, `POST /v1/search`,
-`POST /v1/ask`, `POST /v1/chat/completions` (OpenAI-compatible, `stream: true` as SSE).
+`POST /v1/ask`, `POST /v1/chat/completions` (OpenAI-compatible, `stream: true` as SSE),
+`GET /v1/models`, `GET /v1/models/{id}`.
 Needs the `serve` extra (`pip install 'hyperword[serve]'`).
 """
 

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
 from hyperword import __version__
+from orchestrator.conversation import Turn, split_messages
 from orchestrator.options import ask_fields
 from orchestrator.orchestrator import AnswerStream
 from orchestrator.service.body_limit import BodyLimitMiddleware
@@ -60,7 +61,28 @@ def create_app(config: ServiceConfig | ServiceState) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=state.config.max_body_bytes)
     _memory_routes(app, state)
     _answer_routes(app, state)
+    _model_routes(app, state, created=int(time.time()))
     return app
+
+
+def _model_routes(app: FastAPI, state: ServiceState, *, created: int) -> None:
+    """OpenAI's `GET /v1/models` and `GET /v1/models/{id}` (clients list models first)."""
+
+    def describe() -> dict[str, Any]:
+        name = state.config.served_model_name
+        return {"id": name, "object": "model", "created": created, "owned_by": "hyperword"}
+
+    @app.get("/v1/models")
+    def list_models() -> dict[str, Any]:
+        return {"object": "list", "data": [describe()]}
+
+    @app.get("/v1/models/{model_id:path}")
+    def get_model(model_id: str) -> dict[str, Any]:
+        if model_id != state.config.served_model_name:
+            raise ServiceError(
+                404, f"no model '{model_id}'; this service serves '{describe()['id']}'"
+            )
+        return describe()
 
 
 def _memory_routes(app: FastAPI, state: ServiceState) -> None:
@@ -103,15 +125,13 @@ def _answer_routes(app: FastAPI, state: ServiceState) -> None:
 
     @app.post("/v1/chat/completions", response_model=None)
     def chat_completions(body: ChatCompletionRequest) -> dict[str, Any] | StreamingResponse:
-        questions = [m.text() for m in body.messages if m.role == "user" and m.text().strip()]
-        if not questions:
-            raise ServiceError(400, "messages hold no user message with text: nothing to answer")
+        question, history = split_messages([Turn(m.role, m.text()) for m in body.messages])
         options = _ask_options(body, max_new_tokens=body.max_completion_tokens or body.max_tokens)
         orchestrator = state.orchestrator(body.store)
         model = body.model or state.config.served_model_name
         if not body.stream:
-            return completion(orchestrator.ask(questions[-1], **options), model=model)
-        answer_stream = orchestrator.stream(questions[-1], **options)  # bad options: 4xx here
+            return completion(orchestrator.ask(question, history=history, **options), model=model)
+        answer_stream = orchestrator.stream(question, history=history, **options)  # 4xx here
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return StreamingResponse(
             _chat_events(answer_stream, model=model, include_usage=include_usage),

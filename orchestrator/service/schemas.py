@@ -7,11 +7,16 @@ optional (an unset one keeps the service's default).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from orchestrator.options import OptionSpec, ask_fields
+from orchestrator.service.openai_fields import (
+    NEUTRAL_MESSAGE_VALUES,
+    NEUTRAL_VALUES,
+    neutral_fields,
+)
 
 __all__ = [
     "AddDocumentsRequest",
@@ -50,6 +55,9 @@ class SearchRequest(_Strict):
 def _annotation(spec: OptionSpec) -> Any:
     if spec.kind is dict:
         return dict[str, Any]
+    if spec.kind is list and spec.choices is None:  # free strings; a lone one too (OpenAI)
+        item = Annotated[str, Field(min_length=1)]
+        return str | Annotated[list[item], Field(min_length=1, max_length=spec.bounds["max_items"])]
     if spec.kind is list:
         return list[Literal[spec.choices()]]  # type: ignore[misc]  # the ladder, when imported
     return spec.kind
@@ -57,6 +65,8 @@ def _annotation(spec: OptionSpec) -> Any:
 
 def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
     """A pydantic field for an `AskOptions` field: optional, same bounds and help."""
+    if spec.kind is list and spec.choices is None:  # bounds are in the annotation
+        return (_annotation(spec) | None, Field(default=None, description=spec.help, **extra))
     bounds = {**spec.bounds, **({"min_length": 1} if spec.kind is list else {}), **extra}
     return (_annotation(spec) | None, Field(default=None, description=spec.help, **bounds))
 
@@ -64,14 +74,18 @@ def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
 _SPECS = {spec.name: spec for spec in ask_fields()}
 
 
-def _options_model(name: str, *, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
-    """A body holding `store` and every `AskOptions` field but `exclude`, all optional."""
+def _options_model(
+    name: str, *, exclude: tuple[str, ...] = (), extra: dict[str, Any] | None = None
+) -> type[BaseModel]:
+    """A body holding `store`, every `AskOptions` field but `exclude` (all optional) and
+    the `extra` fields."""
     return create_model(
         name,
         __base__=_Strict,
         __doc__="The orchestrator's options, all optional (the service's defaults apply).",
         store=(str | None, Field(default=None, description="store name (default: the first)")),
         **{key: _field(spec) for key, spec in _SPECS.items() if key not in exclude},
+        **(extra or {}),
     )
 
 
@@ -84,7 +98,9 @@ class TextPart(_Strict):
     text: str
 
 
-class ChatMessage(_Strict):
+class ChatMessage(
+    create_model("MessageBase", __base__=_Strict, **neutral_fields(NEUTRAL_MESSAGE_VALUES))
+):
     role: Literal["system", "developer", "user", "assistant"]
     content: str | list[TextPart] | None = None
     name: str | None = None
@@ -99,19 +115,27 @@ class StreamOptions(_Strict):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(_options_model("ChatOptionsBody", exclude=("max_new_tokens",))):
+_CHAT_OPTIONS = _options_model(
+    "ChatOptionsBody", exclude=("max_new_tokens",), extra=neutral_fields(NEUTRAL_VALUES)
+)
+
+
+class ChatCompletionRequest(_CHAT_OPTIONS):
     """OpenAI's chat-completions body (the fields this service honours) plus memory options.
 
-    The last user message is the question; retrieval and the answer use it alone. The
-    answer length is OpenAI's `max_completion_tokens` (or `max_tokens`), not
-    `max_new_tokens`; `temperature`, `top_p` and `seed` are shared with `AskOptions`.
+    The last message is the question and must be the user's, with text; the system message
+    and earlier turns are read within the budget (`orchestrator.conversation`). The answer
+    length is OpenAI's `max_completion_tokens` (or `max_tokens`), not `max_new_tokens`;
+    `temperature`, `top_p`, `seed` and `stop` are shared with `AskOptions`. OpenAI fields
+    that this service does not honour are accepted at their neutral values only
+    (`openai_fields.py`).
     """
 
     model: str | None = Field(default=None, max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     max_tokens: int | None = _field(_SPECS["max_new_tokens"])[1]
     max_completion_tokens: int | None = _field(_SPECS["max_new_tokens"])[1]
-    n: Literal[1] = 1
+    n: Literal[1] | None = 1
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,36 @@
+"""The orchestrator's fixtures (a real store of invented facts, the tiny model and encoder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator import AskOptions, Orchestrator
+from tests.orchestrator import conftest as orchestrator_fixtures
+
+base_tokenizer = orchestrator_fixtures.base_tokenizer
+embedder = orchestrator_fixtures.embedder
+encoder = orchestrator_fixtures.encoder
+hyperword_tokenizer = orchestrator_fixtures.hyperword_tokenizer
+model = orchestrator_fixtures.model
+store = orchestrator_fixtures.store
+
+
+@pytest.fixture
+def orchestrator(store, model, base_tokenizer, encoder, hyperword_tokenizer):
+    """Our model with every level: text, hyperword ids and the tiny encoder's soft tokens."""
+    return Orchestrator(
+        store,
+        model=model,
+        base_tokenizer=base_tokenizer,
+        encoder=encoder,
+        tokenizer=hyperword_tokenizer,
+        options=AskOptions(max_new_tokens=4),
+    )
+
+
+@pytest.fixture
+def text_compressor(base_tokenizer, embedder):
+    """Verbatim excerpts for any LLM, counted with the tiny tokenizer."""
+    from orchestrator import TextCompressor
+
+    return TextCompressor(tokenizer=base_tokenizer, embedder=embedder)

@@ -1,0 +1,82 @@
+"""Planning without generating: `Orchestrator.compress`, reading a planned context, and the
+model-free `TextCompressor` for any LLM."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from orchestrator import AskOptions, OptionError, Orchestrator
+from orchestrator.text_compressor import TextCompressor
+from tests.orchestrator.conftest import FACTS
+
+QUESTION = "Who designed the Velloran Glass Bridge?"
+
+
+@pytest.fixture
+def orchestrator(store, model, base_tokenizer, encoder, hyperword_tokenizer):
+    return Orchestrator(
+        store,
+        model=model,
+        base_tokenizer=base_tokenizer,
+        encoder=encoder,
+        tokenizer=hyperword_tokenizer,
+        options=AskOptions(max_new_tokens=4),
+    )
+
+
+def test_compress_plans_what_ask_reads(orchestrator):
+    context = orchestrator.compress(QUESTION, budget=48)
+    answer = orchestrator.ask(QUESTION, budget=48)
+    assert [(s.doc_id, s.level, s.tokens) for s in context.sources] == [
+        (s.doc_id, s.level, s.tokens) for s in answer.report.sources
+    ]
+    assert context.context_tokens == answer.report.context_tokens <= 48
+    assert {s.level for s in context.sources} & {"scene", "concept", "hyperword"}
+    read = orchestrator.ask(QUESTION, context=context)
+    assert read.text == answer.text and read.report.sources == answer.report.sources
+    with pytest.raises(OptionError, match="budget cannot be given with a planned context"):
+        orchestrator.ask(QUESTION, context=context, budget=64)
+
+
+def test_compress_scores_documents_retrieved_elsewhere(orchestrator):
+    documents = [SimpleNamespace(text=text, doc_id=key) for key, text in FACTS.items()]
+    context = orchestrator.compress(QUESTION, documents=documents, budget=512, levels=["text"])
+    assert context.sources[0].doc_id == "bridge"
+    assert context.retrieved == len(FACTS)
+    assert all(s.level == "text" and not s.cut for s in context.sources)
+    scores = [s.score for s in context.sources]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def compressor(embedder):
+    from tests.conftest import build_tiny_tokenizer
+
+    return TextCompressor(tokenizer=build_tiny_tokenizer(), embedder=embedder)
+
+
+def test_text_compressor_keeps_the_sentences_nearest_the_question(compressor):
+    documents = [SimpleNamespace(text=text, doc_id=key) for key, text in FACTS.items()]
+    question = "Who designed the bridge that opened in 1911?"  # the second sentence
+    whole = compressor.compress(question, documents, budget=4096)
+    bridge = next(s for s in whole.sources if s.doc_id == "bridge")
+    budget = bridge.text_tokens - 5  # the bridge chunk no longer fits whole
+    context = compressor.compress(question, documents, budget=budget)
+    first = context.sources[0]
+    assert first.doc_id == "bridge" and first.cut and first.excerpt
+    assert first.text == "It was designed by Marisol Dutrane and opened in 1911."
+    assert context.context_tokens == sum(s.tokens for s in context.sources) <= budget
+    assert all(s.level == "text" and s.value is None for s in context.sources)
+    prefix = compressor.compress(question, documents, budget=budget, focus=False).sources[0]
+    assert prefix.cut and not prefix.excerpt and FACTS["bridge"].startswith(prefix.text[:20])
+
+
+def test_text_compressor_refuses_other_levels_and_empty_questions(compressor):
+    documents = [SimpleNamespace(text="Some text.")]
+    with pytest.raises(OptionError, match="text level only"):
+        compressor.compress(QUESTION, documents, levels=["scene"])
+    with pytest.raises(OptionError, match="empty"):
+        compressor.compress(" ", documents)
+    assert compressor.compress(QUESTION, []).sources == ()
