@@ -172,7 +172,7 @@ def _run(
             **_pool(workers, _worker_resources(workers)),
         )
         consumer = _Consumer(pipeline, skipped, columns=parts.columns.names, files=files)
-        consumer.consume(encoded.iter_batches(batch_format="pyarrow"))
+        consumer.consume(encoded.iter_batches(batch_size=None, batch_format="pyarrow"))
 
     with _quiet_ray_data():
         return ingest_with(store, feed, skipped=skipped, progress=progress)

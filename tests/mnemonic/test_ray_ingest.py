@@ -15,6 +15,7 @@ from tests.mnemonic.conftest import make_documents
 from tests.mnemonic.ray_corpus import ROW_COLUMNS, store_documents, store_rows, write_corpus
 
 pytestmark = pytest.mark.slow
+N_FILES = 60
 LEVEL_COLUMNS = ["vector", "hyperword_ids", "scene_vectors", "concept_vectors"]
 
 
@@ -100,3 +101,102 @@ def test_ingest_dataset_takes_documents_and_skips_bad_rows(ray_cluster, make_sto
         store_rows(tmp_path / "single", columns),
     )
     assert sorted(ray_rows) == sorted(single_rows)
+
+
+def _corpus_of_files(folder, n_docs: int):
+    folder.mkdir()
+    for doc in make_documents(n_docs, sentences=5):
+        (folder / f"{doc.doc_id}.txt").write_text(doc.text)
+    return folder
+
+
+def _ids(store) -> list[str]:
+    return list(store_rows(store, ["id"]))
+
+
+def _all_ids(store) -> list[str]:
+    import lancedb
+
+    table = lancedb.connect(str(store)).open_table("chunks")
+    return table.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
+
+
+def _count(store) -> int:
+    try:
+        return len(_all_ids(store))
+    except (FileNotFoundError, ValueError, OSError):
+        return 0
+
+
+def test_driver_killed_mid_run_then_resumed_stores_every_chunk_once(
+    ray_cluster, make_store, tmp_path
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+
+    from tests.mnemonic.test_processes import REPO
+
+    corpus = _corpus_of_files(tmp_path / "corpus", N_FILES)
+    store = tmp_path / "killed"
+    command = [sys.executable, "-m", "tests.mnemonic.ray_ingest_worker", str(store)]
+    command += [str(corpus), ray_cluster]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while _count(store) < 24:  # several commits in, far from the end
+        assert process.poll() is None, process.stderr.read()[-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = set(_all_ids(store))
+
+    resumed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0 and "done" in resumed.stdout, resumed.stderr[-2000:]
+    make_store("clean").ingest_paths([corpus])
+    ids = _all_ids(store)
+    print(f"killed after {len(partial)} rows; resumed to {len(ids)}: {resumed.stdout.strip()}")
+    assert [i for i, n in Counter(ids).items() if n > 1] == []  # each chunk exactly once
+    assert sorted(ids) == sorted(_all_ids(tmp_path / "clean"))
+    assert partial <= set(ids)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_every_chunk_stored_once(
+    ray_cluster, make_store, tmp_path
+):
+    import os
+    import signal
+    import threading
+    import time
+    from collections import Counter
+
+    import psutil
+
+    corpus = _corpus_of_files(tmp_path / "corpus", N_FILES)
+    store = make_store("ray", flush_rows=8)
+    killed: list[int] = []
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 240
+        while not killed and time.monotonic() < deadline:
+            if _count(tmp_path / "ray") >= 24:
+                for child in psutil.Process(os.getpid()).children(recursive=True):
+                    if "EncodeChunks" in " ".join(child.cmdline()):
+                        os.kill(child.pid, signal.SIGKILL)
+                        killed.append(_count(tmp_path / "ray"))
+                        return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    report = ingest_files([corpus], store, workers=1, batch_size=4)
+    killer.join()
+    make_store("clean").ingest_paths([corpus])
+    ids = _all_ids(tmp_path / "ray")
+    print(f"worker killed at {killed} rows; run ended with {len(ids)} rows: {report}")
+    assert killed, "no worker was killed"
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert sorted(ids) == sorted(_all_ids(tmp_path / "clean"))
+    assert report.documents_written == N_FILES
