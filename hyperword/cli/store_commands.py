@@ -114,7 +114,7 @@ def ingest_command(
     interrupted run picks up where it stopped. A file's doc_id is its path relative to the
     folder given (or its name, for a file given directly).
     """
-    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore, create_chunk_encoder
+    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore
 
     if engine != "ray" and (workers is not None or ray_address is not None):
         raise click.UsageError("--workers and --ray-address need --engine ray")
@@ -125,15 +125,7 @@ def ingest_command(
             chunk_tokens=chunk_tokens or defaults.chunk_tokens,
             overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
         )
-    encoders = []
-    if hyperword_tokenizer is not None:
-        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
-    if encoder_spec is not None:
-        from mnemonic import load_soft_chunk_encoders
-
-        encoders.extend(
-            load_soft_chunk_encoders(None if encoder_spec == "default" else encoder_spec)
-        )
+    encoders = _chunk_encoders(hyperword_tokenizer, encoder_spec)
     store = MnemonicStore(
         store_dir,
         embedder=_load_embedder(embedder),
@@ -144,24 +136,41 @@ def ingest_command(
         batch_size=batch_size,
     )
     with store:
-        if engine == "ray":
-            from mnemonic import ingest_files
-
-            report = ingest_files(
-                paths,
-                store,
-                workers=workers or 1,
-                batch_size=batch_size,
-                address=ray_address,
-                progress=progress,
-            )
-        else:
-            report = store.ingest_paths(paths, progress=progress)
+        report = _ingest(store, paths, engine, workers, batch_size, ray_address, progress)
         stats = store.stats()
     _echo_report(report)
     click.echo(
         f"store {store_dir}: {stats.documents} documents, {stats.chunks} chunks, "
         f"{stats.bytes_on_disk / 1e6:.1f} MB, index {stats.index_kind}"
+    )
+
+
+def _chunk_encoders(hyperword_tokenizer: str | None, encoder_spec: str | None) -> list:
+    from mnemonic import create_chunk_encoder, load_soft_chunk_encoders
+
+    encoders = []
+    if hyperword_tokenizer is not None:
+        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
+    if encoder_spec is not None:
+        encoders.extend(
+            load_soft_chunk_encoders(None if encoder_spec == "default" else encoder_spec)
+        )
+    return encoders
+
+
+def _ingest(store, paths, engine, workers, batch_size, ray_address, progress):
+    """Ingest with the engine asked for; returns the `IngestReport`."""
+    if engine != "ray":
+        return store.ingest_paths(paths, progress=progress)
+    from mnemonic import ingest_files
+
+    return ingest_files(
+        paths,
+        store,
+        workers=workers or 1,
+        batch_size=batch_size,
+        address=ray_address,
+        progress=progress,
     )
 
 

@@ -200,3 +200,23 @@ def test_a_worker_killed_mid_run_is_replaced_and_every_chunk_stored_once(
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     assert sorted(ids) == sorted(_all_ids(tmp_path / "clean"))
     assert report.documents_written == N_FILES
+
+
+def test_ingest_cli_engine_ray_then_search(ray_cluster, tmp_path, monkeypatch, embedder):
+    from click.testing import CliRunner
+
+    import hyperword.models
+    from hyperword.cli import cli
+    from tests.mnemonic.conftest import tiny_tokenizer_named
+
+    monkeypatch.setattr(hyperword.models, "load_tokenizer", lambda name: tiny_tokenizer_named())
+    monkeypatch.setattr(hyperword.models, "load_embedder", lambda name=None, **_: embedder)
+    corpus = write_corpus(tmp_path / "corpus")
+    args = ["ingest", str(corpus), "--store", str(tmp_path / "s"), "--no-progress"]
+    result = CliRunner().invoke(cli, [*args, "--engine", "ray", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "from 7 documents (0 unchanged, 2 inputs skipped)" in result.output
+    assert "bad.txt: binary file (contains NUL bytes)" in result.output
+    assert "seconds per stage" in result.output
+    found = CliRunner().invoke(cli, ["search", "beetles in town 2", "--store", str(tmp_path / "s")])
+    assert found.exit_code == 0 and "b.md" in found.output
