@@ -57,6 +57,8 @@ class IngestReport:
     Attributes:
         stage_seconds: Seconds spent per stage (`mnemonic.ingest_rows.STAGES`); on Ray the
             read, chunk, embed and encode stages add up every worker's time.
+        startup_seconds: Seconds before the first chunk was being encoded (loading models;
+            on Ray, starting Ray and its workers too).
     """
 
     documents_seen: int
@@ -67,6 +69,7 @@ class IngestReport:
     seconds: float
     skipped: list[SkippedInput] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    startup_seconds: float = 0.0
 
     @property
     def chunks_per_second(self) -> float:
@@ -103,6 +106,7 @@ class IngestPipeline:
         self.finished: list[DocumentRecord] = []  # chunked; commit after their rows are flushed
         self.written = self.resumed = self.docs_written = self.unchanged = self.seen = 0
         self.seconds = new_seconds()
+        self.started, self.first_work = time.perf_counter(), None
         chunker = store.chunker  # load the tokenizer before the clock starts
         for encoder in store.encoders:  # e.g. hyperwords must extend the chunking tokenizer
             check = getattr(encoder, "check_base_tokenizer", None)
@@ -144,6 +148,7 @@ class IngestPipeline:
     def flush(self) -> None:
         rows, self.rows = self.rows, []
         if rows:
+            self.working(time.perf_counter())
             texts = [r["text"] for r in rows]
             encoded = encode_columns(
                 texts, embed=self.store.embed, encoders=self.store.encoders, seconds=self.seconds
@@ -152,6 +157,10 @@ class IngestPipeline:
         if self.finished:
             self.commit(self.finished)
             self.finished = []
+
+    def working(self, since: float) -> None:
+        """Note that chunks were being encoded at `since` (the first call counts)."""
+        self.first_work = self.first_work or since
 
     def write(self, data: dict[str, Any]) -> None:
         """Write encoded chunk rows: columns of the chunk fields, `vector`, level columns."""
@@ -228,6 +237,7 @@ class IngestPipeline:
             seconds=seconds,
             skipped=list(skipped),
             stage_seconds=dict(self.seconds),
+            startup_seconds=(self.first_work or time.perf_counter()) - self.started,
         )
 
 

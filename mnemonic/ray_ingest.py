@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -270,11 +271,16 @@ class _Consumer:
     def take(self, batch: pa.Table) -> None:
         import pyarrow.compute as pc
 
-        seconds = self.pipeline.seconds
-        for stage in STAGES:
-            if f"{stage}_s" in batch.column_names:
-                seconds[stage] += float(pc.sum(batch[f"{stage}_s"]).as_py() or 0.0)
+        spent = {
+            stage: float(pc.sum(batch[f"{stage}_s"]).as_py() or 0.0)
+            for stage in STAGES
+            if f"{stage}_s" in batch.column_names
+        }
+        for stage, value in spent.items():
+            self.pipeline.seconds[stage] += value
         is_chunk = pc.equal(batch[KIND], CHUNK)
+        if pc.any(is_chunk).as_py():  # encoded on a worker, ending now
+            self.pipeline.working(time.perf_counter() - spent["embed"] - spent["encode"])
         self.add_chunks(batch.filter(is_chunk))
         columns = [KIND, "doc_id", "doc_hash", "chunks", "resumed", "source", "metadata", "reason"]
         for row in batch.filter(pc.invert(is_chunk)).select(columns).to_pylist():
