@@ -111,7 +111,7 @@ def ingest_files(
     """
     skipped: list[SkippedInput] = []
     files = list(iter_input_files(paths, skipped=skipped))
-    with ray_session(address, num_cpus=num_cpus) as ray:
+    with ray_session(address, num_cpus=num_cpus) as ray, _ray_data_settings(batch_size=batch_size):
         items = [{"path": str(path.resolve()), "doc_id": doc_id} for path, doc_id in files]
         dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
         return _run(
@@ -159,7 +159,7 @@ def _run(
         )
         chunked = dataset.map_batches(
             stage,
-            fn_constructor_args=(store.chunker.tokenizer, store.chunking, known),
+            fn_constructor_args=(store.chunker.tokenizer, store.chunking, known, batch_size),
             batch_size=stage_batch,
             batch_format="pyarrow",
             **_pool(max(1, workers // _CHUNKERS_PER_WORKER), _chunker_resources(workers)),
@@ -175,7 +175,7 @@ def _run(
         consumer = _Consumer(pipeline, skipped, columns=parts.columns.names, files=files)
         consumer.consume(encoded.iter_batches(batch_size=None, batch_format="pyarrow"))
 
-    with _quiet_ray_data():
+    with _ray_data_settings(dataset, batch_size=batch_size):
         return ingest_with(store, feed, skipped=skipped, progress=progress)
 
 
@@ -226,17 +226,29 @@ def _worker_resources(workers: int) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def _quiet_ray_data() -> Iterator[None]:
-    """Ray Data's own progress bars off (the ingest shows one bar of its own)."""
+def _ray_data_settings(dataset: Any = None, *, batch_size: int = 64) -> Iterator[None]:
+    """Ray Data set for the ingest while it runs (on the current context and `dataset`'s).
+
+    Its own progress display off (the ingest shows one bar of its own); blocks of about one
+    encoding batch of chunk text, so the chunks of one large file spread over every worker
+    (Ray Data otherwise merges a task's output into blocks of up to 128 MiB, one task each).
+    """
     from ray.data import DataContext
 
-    context = DataContext.get_current()
-    before = context.enable_progress_bars
-    context.enable_progress_bars = False
+    contexts = [DataContext.get_current()]
+    if dataset is not None and dataset.context is not contexts[0]:
+        contexts.append(dataset.context)
+    settings = {"enable_progress_bars": False, "target_max_block_size": batch_size * 1024}
+    before = [{name: getattr(c, name) for name in settings} for c in contexts]
+    for context in contexts:
+        for name, value in settings.items():
+            setattr(context, name, value)
     try:
         yield
     finally:
-        context.enable_progress_bars = before
+        for context, values in zip(contexts, before, strict=True):
+            for name, value in values.items():
+                setattr(context, name, value)
 
 
 class _Consumer:
@@ -261,6 +273,7 @@ class _Consumer:
         for batch in batches:
             self.take(batch)
         self.flush()
+        self.show()
         if self.pending:
             shown = ", ".join(sorted(doc for doc, _ in self.pending)[:5])
             raise StoreError(

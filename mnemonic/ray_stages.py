@@ -30,7 +30,6 @@ __all__ = ["KIND", "ChunkDocuments", "ChunkFiles", "EncodeChunks", "KnownDocumen
 
 KIND = "kind"
 CHUNK, DOCUMENT, UNCHANGED, SKIPPED, FILE = "chunk", "document", "unchanged", "skipped", "file"
-ROWS_PER_OUTPUT = 1024  # chunk rows per table a chunking stage yields
 
 STREAM_SCHEMA = pa.schema(
     [
@@ -80,11 +79,14 @@ class KnownDocuments:
 class _Chunking:
     """Turns documents into stream rows, skipping unchanged documents and stored chunks."""
 
-    def __init__(self, tokenizer: Any, chunking: ChunkingConfig, known: KnownDocuments):
+    def __init__(
+        self, tokenizer: Any, chunking: ChunkingConfig, known: KnownDocuments, batch_size: int
+    ):
         _threads()
         self.chunker = Chunker(tokenizer, chunking)
         self.block_chars = chunking.block_chars
         self.known = known
+        self.batch_size = batch_size  # rows per table yielded: one encoding batch each
 
     def rows(self, sources: Iterable[SourceDocument], seconds: dict[str, float]) -> Iterator[dict]:
         for source in timed(sources, seconds, "read"):
@@ -103,11 +105,12 @@ class _Chunking:
             yield {KIND: DOCUMENT, "resumed": resumed, **record}
 
     def tables(self, rows: Iterable[dict], seconds: dict[str, float]) -> Iterator[pa.Table]:
-        """`rows` as tables of at most `ROWS_PER_OUTPUT` rows, the seconds on the last one."""
+        """`rows` as tables of at most `batch_size` rows (each block an encoding task, so the
+        workers share even one large file), the seconds on the last one."""
         batch: list[dict] = []
         for row in rows:
             batch.append(row)
-            if len(batch) >= ROWS_PER_OUTPUT:
+            if len(batch) >= self.batch_size:
                 yield pa.Table.from_pylist(batch, schema=STREAM_SCHEMA)
                 batch = []
         batch.append({KIND: FILE, "read_s": seconds["read"], "chunk_s": seconds["chunk"]})
