@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mnemonic.parquet_reader  # noqa: F401  (registers the .parquet reader)
 from mnemonic.chunking import Chunker, ChunkingConfig, TextChunk
 from mnemonic.encoders import (
     ChunkEncoder,
@@ -23,9 +24,14 @@ from mnemonic.exceptions import (
 from mnemonic.hyperword_encoder import HyperwordChunkEncoder
 from mnemonic.index import IndexConfig, IndexKind, VectorIndex, register_index
 from mnemonic.ingest import IngestReport
+from mnemonic.ray_ingest import ingest_dataset, ingest_files
 from mnemonic.readers import SkippedInput, register_reader
 from mnemonic.schema import Chunk, Document, Hit, StoreStats
-from mnemonic.soft_encoder import SoftTokenChunkEncoder, soft_chunk_encoders
+from mnemonic.soft_encoder import (
+    SoftTokenChunkEncoder,
+    load_soft_chunk_encoders,
+    soft_chunk_encoders,
+)
 from mnemonic.store import MnemonicStore
 
 __all__ = [
@@ -56,6 +62,9 @@ __all__ = [
     "VectorIndex",
     "chunk_encoders",
     "create_chunk_encoder",
+    "ingest_dataset",
+    "ingest_files",
+    "load_soft_chunk_encoders",
     "register_chunk_encoder",
     "register_index",
     "register_reader",

@@ -20,15 +20,17 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from hyperword.levels import LEVELS, stored_levels
+from hyperword.levels import stored_levels
 from mnemonic.commit import collect_garbage, commit_documents
+from mnemonic.ingest_rows import chunk_rows, encode_columns, new_seconds, timed
 from mnemonic.readers import SkippedInput, SourceDocument
 from mnemonic.schema import chunk_id
 from mnemonic.writer_lock import writing_errors
@@ -36,14 +38,30 @@ from mnemonic.writer_lock import writing_errors
 if TYPE_CHECKING:
     from mnemonic.store import MnemonicStore
 
-__all__ = ["IngestReport", "chunk_id", "run_ingest"]
+__all__ = [
+    "DocumentRecord",
+    "IngestPipeline",
+    "IngestReport",
+    "chunk_id",
+    "ingest_with",
+    "run_ingest",
+]
 
 logger = logging.getLogger(__name__)
+
+_CHUNK_FIELDS = ("id", "doc_id", "doc_hash", "chunk_index", "text", "text_tokens", "metadata")
 
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What one ingest run did."""
+    """What one ingest run did.
+
+    Attributes:
+        stage_seconds: Seconds spent per stage (`mnemonic.ingest_rows.STAGES`); on Ray the
+            read, chunk, embed and encode stages add up every worker's time.
+        startup_seconds: Seconds before the first chunk was being encoded (loading models;
+            on Ray, starting Ray and its workers too).
+    """
 
     documents_seen: int
     documents_written: int
@@ -52,25 +70,45 @@ class IngestReport:
     chunks_resumed: int  # chunks found already written by an interrupted run
     seconds: float
     skipped: list[SkippedInput] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    startup_seconds: float = 0.0
 
     @property
     def chunks_per_second(self) -> float:
         return self.chunks_written / self.seconds if self.seconds > 0 else 0.0
 
 
-@dataclass
-class _PendingDoc:
-    source: SourceDocument
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A chunked document, committed once its `chunks` rows are all written."""
+
+    doc_id: str
+    doc_hash: str
     chunks: int
+    source: str | None
+    metadata: str  # JSON
+
+    @classmethod
+    def of(cls, source: SourceDocument, chunks: int) -> DocumentRecord:
+        metadata = json.dumps(source.metadata, sort_keys=True, default=str)
+        return cls(source.doc_id, source.doc_hash, chunks, source.source, metadata)
 
 
-class _Pipeline:
+class IngestPipeline:
+    """The one write path: chunk rows written in batches, then their documents committed.
+
+    The single-process ingest feeds documents (`add`); the Ray ingest feeds rows its workers
+    encoded (`write`) and documents whose rows are all written (`commit`).
+    """
+
     def __init__(self, store: MnemonicStore, *, progress: bool) -> None:
         self.store = store
         self.schema = store._chunks.schema  # its own columns (an older store lacks new levels')
         self.rows: list[dict[str, Any]] = []
-        self.finished: list[_PendingDoc] = []  # chunked; commit after their rows are flushed
+        self.finished: list[DocumentRecord] = []  # chunked; commit after their rows are flushed
         self.written = self.resumed = self.docs_written = self.unchanged = self.seen = 0
+        self.seconds = new_seconds()
+        self.started, self.first_work = time.perf_counter(), None
         chunker = store.chunker  # load the tokenizer before the clock starts
         for encoder in store.encoders:  # e.g. hyperwords must extend the chunking tokenizer
             check = getattr(encoder, "check_base_tokenizer", None)
@@ -95,95 +133,111 @@ class _Pipeline:
         if self.committed.get(source.doc_id) == source.doc_hash:
             self.unchanged += 1
             return
-        metadata = json.dumps(source.metadata, sort_keys=True, default=str)
+        present = self.present.get((source.doc_id, source.doc_hash), ())
         n = 0
-        for chunk in self.store.chunker.chunk_blocks(source.blocks()):
+        for row in chunk_rows(source, self.store.chunker, self.seconds):
             n += 1
-            cid = chunk_id(source.doc_id, source.doc_hash, chunk.index, chunk.text)
-            if cid in self.present.get((source.doc_id, source.doc_hash), ()):
+            if row["id"] in present:
                 self.resumed += 1
                 continue
-            self.rows.append(
-                {
-                    "id": cid,
-                    "doc_id": source.doc_id,
-                    "doc_hash": source.doc_hash,
-                    "chunk_index": chunk.index,
-                    "text": chunk.text,
-                    "text_tokens": chunk.tokens,
-                    "metadata": metadata,
-                }
-            )
+            self.rows.append(row)
             if len(self.rows) >= self.store.flush_rows:
                 self.flush()
-        self.finished.append(_PendingDoc(source, n))
+        self.finished.append(DocumentRecord.of(source, n))
         if not self.rows:
             self.flush()
 
     def flush(self) -> None:
         rows, self.rows = self.rows, []
         if rows:
-            self._write(rows)
+            self.working(time.perf_counter())
+            texts = [r["text"] for r in rows]
+            encoded = encode_columns(
+                texts, embed=self.store.embed, encoders=self.store.encoders, seconds=self.seconds
+            )
+            self.write({name: [r[name] for r in rows] for name in _CHUNK_FIELDS} | encoded)
         if self.finished:
-            self._commit(self.finished)
+            self.commit(self.finished)
             self.finished = []
 
-    def _write(self, rows: list[dict[str, Any]]) -> None:
-        texts = [r["text"] for r in rows]
-        vectors = self.store.embed(texts)  # (n, dim)
-        n = len(rows)
-        columns: dict[str, Any] = {level.column: [None] * n for level in stored_levels()}
-        for encoder in self.store.encoders:
-            level = LEVELS[encoder.level]
-            columns[level.column] = [level.to_column(v) for v in encoder.encode(texts)]
-        seqs = self.store.next_seqs(len(rows))
+    def working(self, since: float) -> None:
+        """Note that chunks were being encoded at `since` (the first call counts)."""
+        self.first_work = self.first_work or since
+
+    def write(self, data: dict[str, Any]) -> None:
+        """Write encoded chunk rows: columns of the chunk fields, `vector`, level columns."""
+        start = time.perf_counter()
+        ids, doc_ids, doc_hashes = (_pylist(data[k]) for k in ("id", "doc_id", "doc_hash"))
+        n = len(ids)
+        vectors = data["vector"]
+        if isinstance(vectors, np.ndarray):  # (n, dim)
+            vectors = pa.FixedSizeListArray.from_arrays(
+                pa.array(vectors.reshape(-1)), self.store.manifest.embedding_dim
+            )
         manifest = self.store.manifest
-        data = {
-            "id": [r["id"] for r in rows],
-            "seq": seqs,
-            "doc_id": [r["doc_id"] for r in rows],
-            "doc_hash": [r["doc_hash"] for r in rows],
-            "chunk_index": [r["chunk_index"] for r in rows],
-            "text": texts,
-            "text_tokens": [r["text_tokens"] for r in rows],
-            **columns,
-            "vector": pa.FixedSizeListArray.from_arrays(
-                pa.array(vectors.reshape(-1)), manifest.embedding_dim
-            ),
-            "metadata": [r["metadata"] for r in rows],
-            "embedder_id": [manifest.embedder_id] * n,
-            "base_model": [manifest.base_model] * n,
-            "encoder_id": [self.encoder_ids] * n,
-            "encoder_version": [self.encoder_versions] * n,
-        }
-        data = {name: data[name] for name in self.schema.names}
-        self.store._chunks.add(pa.table(data, schema=self.schema))
-        for r in rows:
-            self.present[r["doc_id"], r["doc_hash"]].add(r["id"])
+        columns = {level.column: [None] * n for level in stored_levels()}
+        columns.update(data)
+        columns.update(
+            seq=self.store.next_seqs(n),
+            vector=vectors,
+            embedder_id=[manifest.embedder_id] * n,
+            base_model=[manifest.base_model] * n,
+            encoder_id=[self.encoder_ids] * n,
+            encoder_version=[self.encoder_versions] * n,
+        )
+        table = pa.table({name: columns[name] for name in self.schema.names}, schema=self.schema)
+        self.store._chunks.add(table)
+        for cid, doc_id, doc_hash in zip(ids, doc_ids, doc_hashes, strict=True):
+            self.present[doc_id, doc_hash].add(cid)
         self.written += n
         self.bar.update(n)
+        self.seconds["write"] += time.perf_counter() - start
 
-    def _commit(self, docs: list[_PendingDoc]) -> None:
+    def commit(self, docs: Sequence[DocumentRecord]) -> None:
+        """Record `docs` as stored (their rows are written); drop their other versions' rows."""
+        start = time.perf_counter()
         now = time.time()
-        latest: dict[str, _PendingDoc] = {d.source.doc_id: d for d in docs}
+        latest: dict[str, DocumentRecord] = {d.doc_id: d for d in docs}
         records = [
             {
-                "doc_id": d.source.doc_id,
-                "doc_hash": d.source.doc_hash,
+                "doc_id": d.doc_id,
+                "doc_hash": d.doc_hash,
                 "chunks": d.chunks,
-                "source": d.source.source,
-                "metadata": json.dumps(d.source.metadata, sort_keys=True, default=str),
+                "source": d.source,
+                "metadata": d.metadata,
                 "ingested_at": now,
             }
             for d in latest.values()
         ]
         self.docs_written += commit_documents(self.store, records)
         for d in latest.values():
-            self.committed[d.source.doc_id] = d.source.doc_hash
+            self.committed[d.doc_id] = d.doc_hash
         collect_garbage(self.store, self.committed, self.present, set(latest))
+        self.seconds["write"] += time.perf_counter() - start
+
+    def finish(self) -> None:
+        """Delete the rows of every version that was never committed."""
+        collect_garbage(self.store, self.committed, self.present)
 
     def close(self) -> None:
         self.bar.close()
+
+    def report(self, *, seconds: float, skipped: Sequence[SkippedInput]) -> IngestReport:
+        return IngestReport(
+            documents_seen=self.seen,
+            documents_written=self.docs_written,
+            documents_unchanged=self.unchanged,
+            chunks_written=self.written,
+            chunks_resumed=self.resumed,
+            seconds=seconds,
+            skipped=list(skipped),
+            stage_seconds=dict(self.seconds),
+            startup_seconds=(self.first_work or time.perf_counter()) - self.started,
+        )
+
+
+def _pylist(values: Any) -> list[Any]:
+    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
 def _committed_hashes(store: MnemonicStore) -> dict[str, str]:
@@ -214,27 +268,39 @@ def run_ingest(
     progress: bool = False,
 ) -> IngestReport:
     """Ingest `sources` into `store` under its writer lock; sync and save the FAISS index."""
+
+    def feed(pipeline: IngestPipeline) -> None:
+        for source in timed(sources, pipeline.seconds, "read"):
+            pipeline.add(source)
+        pipeline.flush()
+
+    return ingest_with(store, feed, skipped=skipped, progress=progress)
+
+
+def ingest_with(
+    store: MnemonicStore,
+    feed: Callable[[IngestPipeline], None],
+    *,
+    skipped: list[SkippedInput],
+    progress: bool = False,
+) -> IngestReport:
+    """Run `feed` on a pipeline under the store's writer lock, then sync the FAISS index.
+
+    `feed` writes rows and commits documents; `skipped` is read after it returns.
+    """
     start = time.perf_counter()
     with store.writing(), writing_errors(store.path):
         store.sync_index()  # new seqs land above everything indexed; a damaged store refuses
-        pipeline = _Pipeline(store, progress=progress)
+        pipeline = IngestPipeline(store, progress=progress)
         try:
-            for source in sources:
-                pipeline.add(source)
-            pipeline.flush()
-            collect_garbage(store, pipeline.committed, pipeline.present)
+            feed(pipeline)
+            pipeline.finish()
         finally:
             pipeline.close()
+        index_start = time.perf_counter()
         store.sync_index(persist=True)
-    report = IngestReport(
-        documents_seen=pipeline.seen,
-        documents_written=pipeline.docs_written,
-        documents_unchanged=pipeline.unchanged,
-        chunks_written=pipeline.written,
-        chunks_resumed=pipeline.resumed,
-        seconds=time.perf_counter() - start,
-        skipped=list(skipped),
-    )
+        pipeline.seconds["index"] += time.perf_counter() - index_start
+    report = pipeline.report(seconds=time.perf_counter() - start, skipped=skipped)
     logger.info(
         "ingested %d chunks of %d documents (%d unchanged, %d skipped) in %.1f s",
         report.chunks_written,

@@ -27,10 +27,13 @@ from mnemonic.schema import Document
 __all__ = [
     "SkippedInput",
     "SourceDocument",
+    "iter_input_files",
     "iter_path_documents",
     "iter_text_blocks",
+    "read_file",
     "register_reader",
     "source_from_document",
+    "source_from_record",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,17 +108,34 @@ def iter_path_documents(
     A file found in a folder gets its path relative to that folder as `doc_id`; a file named
     directly gets its file name. Unusable inputs are appended to `skipped` and logged.
     """
+    for file, doc_id in iter_input_files(paths, skipped=skipped):
+        yield from read_file(file, doc_id, block_chars=block_chars, skipped=skipped)
+
+
+def iter_input_files(
+    paths: Iterable[str | Path], *, skipped: list[SkippedInput]
+) -> Iterator[tuple[Path, str]]:
+    """`(file, doc_id)` of each file `iter_path_documents` reads, in its order, unread.
+
+    A distributed ingest lists the files here and reads each one with `read_file`.
+    """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for file in _walk(path):
-                suffix = _suffix(file)
-                if suffix in READERS:
-                    yield from _read(file, file.relative_to(path).as_posix(), block_chars, skipped)
+                if _suffix(file) in READERS:
+                    yield file, file.relative_to(path).as_posix()
         elif path.is_file():
-            yield from _read(path, path.name, block_chars, skipped)
+            yield path, path.name
         else:
             _skip(skipped, path, "no such file or folder")
+
+
+def read_file(
+    path: Path, doc_id: str, *, block_chars: int, skipped: list[SkippedInput]
+) -> Iterator[SourceDocument]:
+    """The documents of one file; an unusable file (or line) is added to `skipped` instead."""
+    return _read(path, doc_id, block_chars, skipped)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -263,23 +283,29 @@ def _read_jsonl_file(
                 _skip(skipped, where, "empty text")
                 continue
             seen_text = True
-            record_id = record.get("id", record.get("doc_id"))
-            metadata = record.get("metadata")
-            if not isinstance(metadata, dict):
-                metadata = {k: v for k, v in record.items() if k not in {"text", "id", "doc_id"}}
-            metadata = {"source": str(path), **metadata}
-            doc = Document(
-                doc_id=str(record_id) if record_id is not None else f"{doc_id}#{number}",
-                text=text,
-                metadata=metadata,
-            )
-            source = source_from_document(doc, block_chars=block_chars)
-            yield SourceDocument(
-                doc_id=source.doc_id,
-                doc_hash=source.doc_hash,
-                blocks=source.blocks,
-                metadata=source.metadata,
-                source=where,
-            )
+            yield source_from_record(record, path, f"{doc_id}#{number}", where, block_chars)
     if not seen_text:
         raise InputFileError("empty file (no line with text)")
+
+
+def source_from_record(
+    record: dict[str, Any], path: Path, default_id: str, where: str, block_chars: int
+) -> SourceDocument:
+    """One record of a `.jsonl` (or `.parquet`) file with a string `text` as a document."""
+    record_id = record.get("id", record.get("doc_id"))
+    metadata = record.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {k: v for k, v in record.items() if k not in {"text", "id", "doc_id"}}
+    doc = Document(
+        doc_id=str(record_id) if record_id is not None else default_id,
+        text=record["text"],
+        metadata={"source": str(path), **metadata},
+    )
+    source = source_from_document(doc, block_chars=block_chars)
+    return SourceDocument(
+        doc_id=source.doc_id,
+        doc_hash=source.doc_hash,
+        blocks=source.blocks,
+        metadata=source.metadata,
+        source=where,
+    )

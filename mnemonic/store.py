@@ -205,14 +205,9 @@ class MnemonicStore:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized retrieval vectors `(len(texts), dim)` float32."""
-        vectors = self.embedder.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        from mnemonic.ingest_rows import embed_texts
+
+        return embed_texts(self.embedder, texts, batch_size=self.batch_size)
 
     # -- writing -------------------------------------------------------------------------
 

@@ -82,3 +82,14 @@ def real_model():
     from hyperword.models import load_base_model
 
     return load_base_model("gemma-3-270m", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray (2 CPUs) for the whole session; its address lets subprocesses join it."""
+    ray = pytest.importorskip("ray", reason="the Ray engine needs the 'ray' extra")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()

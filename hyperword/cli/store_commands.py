@@ -68,6 +68,24 @@ __all__ = ["ingest_command", "search_command"]
     "shipped one for gemma-3-270m). The store records it and refuses another one later.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this process; ray: Ray Data worker pools (pip install 'hyperword[ray]').",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Ray encoding workers, each with its own embedder and encoders (default 1).",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="A Ray cluster to join (e.g. auto or HOST:PORT); without it a local Ray starts.",
+)
+@click.option(
     "--progress/--no-progress",
     default=True,
     show_default=True,
@@ -84,16 +102,22 @@ def ingest_command(
     index_kind: str,
     hyperword_tokenizer: str | None,
     encoder_spec: str | None,
+    engine: str,
+    workers: int | None,
+    ray_address: str | None,
     progress: bool,
 ) -> None:
-    """Chunk, embed and store files and folders (.txt, .md, .jsonl; .gz too).
+    """Chunk, embed and store files and folders (.txt, .md, .jsonl, .parquet; .gz too).
 
+    With --engine ray the work runs on Ray Data worker pools and writes the same rows.
     Re-running is cheap: unchanged documents are skipped, changed ones replaced, and an
     interrupted run picks up where it stopped. A file's doc_id is its path relative to the
     folder given (or its name, for a file given directly).
     """
-    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore, create_chunk_encoder
+    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore
 
+    if engine != "ray" and (workers is not None or ray_address is not None):
+        raise click.UsageError("--workers and --ray-address need --engine ray")
     chunking = None
     if chunk_tokens is not None or overlap_tokens is not None:
         defaults = ChunkingConfig()
@@ -101,15 +125,7 @@ def ingest_command(
             chunk_tokens=chunk_tokens or defaults.chunk_tokens,
             overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
         )
-    encoders = []
-    if hyperword_tokenizer is not None:
-        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
-    if encoder_spec is not None:
-        from hyperword.encoder import HyperwordEncoder
-        from mnemonic import soft_chunk_encoders
-
-        path = None if encoder_spec == "default" else encoder_spec
-        encoders.extend(soft_chunk_encoders(HyperwordEncoder.from_pretrained(path)))
+    encoders = _chunk_encoders(hyperword_tokenizer, encoder_spec)
     store = MnemonicStore(
         store_dir,
         embedder=_load_embedder(embedder),
@@ -120,17 +136,57 @@ def ingest_command(
         batch_size=batch_size,
     )
     with store:
-        report = store.ingest_paths(paths, progress=progress)
+        report = _ingest(store, paths, engine, workers, batch_size, ray_address, progress)
         stats = store.stats()
+    _echo_report(report)
+    click.echo(
+        f"store {store_dir}: {stats.documents} documents, {stats.chunks} chunks, "
+        f"{stats.bytes_on_disk / 1e6:.1f} MB, index {stats.index_kind}"
+    )
+
+
+def _chunk_encoders(hyperword_tokenizer: str | None, encoder_spec: str | None) -> list:
+    from mnemonic import create_chunk_encoder, load_soft_chunk_encoders
+
+    encoders = []
+    if hyperword_tokenizer is not None:
+        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
+    if encoder_spec is not None:
+        encoders.extend(
+            load_soft_chunk_encoders(None if encoder_spec == "default" else encoder_spec)
+        )
+    return encoders
+
+
+def _ingest(store, paths, engine, workers, batch_size, ray_address, progress):
+    """Ingest with the engine asked for; returns the `IngestReport`."""
+    if engine != "ray":
+        return store.ingest_paths(paths, progress=progress)
+    from mnemonic import ingest_files
+
+    return ingest_files(
+        paths,
+        store,
+        workers=workers or 1,
+        batch_size=batch_size,
+        address=ray_address,
+        progress=progress,
+    )
+
+
+def _echo_report(report) -> None:
+    """The ingest report: counts, rate, seconds per stage, skipped inputs with their reason."""
     click.echo(
         f"ingested {report.chunks_written} chunks from {report.documents_written} documents "
         f"({report.documents_unchanged} unchanged, {len(report.skipped)} inputs skipped) in "
         f"{report.seconds:.1f} s ({report.chunks_per_second:.1f} chunks/s)"
     )
-    click.echo(
-        f"store {store_dir}: {stats.documents} documents, {stats.chunks} chunks, "
-        f"{stats.bytes_on_disk / 1e6:.1f} MB, index {stats.index_kind}"
-    )
+    stages = ", ".join(f"{name} {s:.1f}" for name, s in report.stage_seconds.items())
+    click.echo(f"seconds per stage (summed over workers): {stages}")
+    for item in report.skipped[:20]:
+        click.echo(f"skipped {item.path}: {item.reason}")
+    if len(report.skipped) > 20:
+        click.echo(f"... and {len(report.skipped) - 20} more skipped inputs")
 
 
 @click.command("search")
