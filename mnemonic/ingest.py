@@ -20,8 +20,9 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -52,6 +53,7 @@ class IngestReport:
     chunks_resumed: int  # chunks found already written by an interrupted run
     seconds: float
     skipped: list[SkippedInput] = field(default_factory=list)
+    documents_pruned: int = 0  # with prune roots: documents whose file is gone
 
     @property
     def chunks_per_second(self) -> float:
@@ -78,6 +80,7 @@ class _Pipeline:
         self.rows: list[dict[str, Any]] = []
         self.finished: list[_PendingDoc] = []  # chunked; commit after their rows are flushed
         self.written = self.resumed = self.docs_written = self.unchanged = self.seen = 0
+        self.seen_ids: set[str] = set()
         chunker = store.chunker  # load the tokenizer before the clock starts
         for encoder in store.encoders:  # e.g. hyperwords must extend the chunking tokenizer
             check = getattr(encoder, "check_base_tokenizer", None)
@@ -99,6 +102,7 @@ class _Pipeline:
 
     def add(self, source: SourceDocument) -> None:
         self.seen += 1
+        self.seen_ids.add(source.doc_id)
         if self.committed.get(source.doc_id) == source.doc_hash:
             self.unchanged += 1
             return
@@ -255,8 +259,15 @@ def run_ingest(
     *,
     skipped: list[SkippedInput],
     progress: bool = False,
+    prune_roots: Sequence[Path] = (),
 ) -> IngestReport:
-    """Ingest `sources` into `store` under its writer lock; sync and save the FAISS index."""
+    """Ingest `sources` into `store` under its writer lock; sync and save the FAISS index.
+
+    With `prune_roots`, then delete the documents read from under those folders before
+    that this run did not read (`mnemonic.prune`).
+    """
+    from mnemonic.prune import prune_stale
+
     start = time.perf_counter()
     with store.writing():
         store.sync_index()  # so new seqs land above everything already indexed
@@ -268,6 +279,7 @@ def run_ingest(
             _delete_uncommitted(store, pipeline.committed, pipeline.present, None)
         finally:
             pipeline.close()
+        pruned = prune_stale(store, prune_roots, seen=pipeline.seen_ids, skipped=skipped)
         store.sync_index(persist=True)
     report = IngestReport(
         documents_seen=pipeline.seen,
@@ -277,6 +289,7 @@ def run_ingest(
         chunks_resumed=pipeline.resumed,
         seconds=time.perf_counter() - start,
         skipped=list(skipped),
+        documents_pruned=pruned,
     )
     logger.info(
         "ingested %d chunks of %d documents (%d unchanged, %d skipped) in %.1f s",

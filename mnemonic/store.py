@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,17 @@ from mnemonic.schema import (
 from mnemonic.search import HIT_COLUMNS, chunk_from_record, search_faiss, search_lance
 from mnemonic.writer_lock import WriterLock
 
-__all__ = ["MnemonicStore", "embedder_identity", "sql_quote"]
+__all__ = ["DeleteReport", "MnemonicStore", "embedder_identity", "sql_quote"]
 
 CHUNKS, DOCUMENTS = "chunks", "documents"
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    """What a delete removed: documents (committed ones) and chunks."""
+
+    documents: int
+    chunks: int
 
 
 def sql_quote(value: str) -> str:
@@ -191,31 +200,74 @@ class MnemonicStore:
     def add_documents(
         self, docs: Iterable[Document | dict[str, Any]], *, progress: bool = False
     ) -> Any:
-        """Ingest in-memory documents (upsert by `doc_id`). Returns an `IngestReport`."""
+        """Ingest in-memory documents (upsert by `doc_id`). Returns an `IngestReport`.
+
+        Every document is checked before any is written (`InputFileError` for a malformed
+        one); a document with blank text is skipped (`IngestReport.skipped`).
+        """
         from mnemonic.ingest import run_ingest
-        from mnemonic.readers import source_from_document
+        from mnemonic.readers import sources_from_documents
 
+        skipped: list = []
         block_chars = self.chunking.block_chars
-        sources = (source_from_document(d, block_chars=block_chars) for d in docs)
-        return run_ingest(self, sources, skipped=[], progress=progress)
+        sources = sources_from_documents(docs, block_chars=block_chars, skipped=skipped)
+        return run_ingest(self, sources, skipped=skipped, progress=progress)
 
-    def ingest_paths(self, paths: Iterable[str | Path], *, progress: bool = False) -> Any:
-        """Ingest files and folders (see `mnemonic.readers`). Returns an `IngestReport`."""
+    def ingest_paths(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: bool = False,
+        prune: bool = False,
+        follow_symlinks: bool = False,
+    ) -> Any:
+        """Ingest files and folders (see `mnemonic.readers`). Returns an `IngestReport`.
+
+        Args:
+            paths: Files and folders.
+            progress: Show a progress bar.
+            prune: Also delete the documents read from these folders before whose file (or
+                JSON-lines record) is gone, so the store mirrors the folders
+                (`mnemonic.prune`).
+            follow_symlinks: Read symbolic links in folders that lead outside them.
+        """
         from mnemonic.ingest import run_ingest
         from mnemonic.readers import iter_path_documents
 
+        paths = list(paths)
         skipped: list = []
-        sources = iter_path_documents(paths, block_chars=self.chunking.block_chars, skipped=skipped)
-        return run_ingest(self, sources, skipped=skipped, progress=progress)
+        sources = iter_path_documents(
+            paths,
+            block_chars=self.chunking.block_chars,
+            skipped=skipped,
+            follow_symlinks=follow_symlinks,
+        )
+        roots = [Path(p) for p in paths if Path(p).is_dir()] if prune else []
+        return run_ingest(self, sources, skipped=skipped, progress=progress, prune_roots=roots)
 
     def delete(self, doc_id: str) -> int:
         """Remove a document and its chunks; returns how many chunks were removed."""
-        predicate = f"doc_id = {sql_quote(doc_id)}"
+        return self.delete_documents([doc_id]).chunks
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> DeleteReport:
+        """Remove documents and their chunks; says how many of each there were.
+
+        Each group's `documents` rows go first, then its chunks: a crash in between leaves
+        chunks that no committed document owns, which the next ingest removes.
+        """
+        removed = DeleteReport(0, 0)
         with self.writing():
+            self._documents.checkout_latest()
             self._chunks.checkout_latest()
-            removed = self._chunks.count_rows(predicate)
-            self._chunks.delete(predicate)
-            self._documents.delete(predicate)
+            ids = list(dict.fromkeys(doc_ids))
+            for start in range(0, len(ids), 200):
+                group = ", ".join(sql_quote(d) for d in ids[start : start + 200])
+                predicate = f"doc_id IN ({group})"
+                documents = self._documents.count_rows(predicate)
+                chunks = self._chunks.count_rows(predicate)
+                self._documents.delete(predicate)
+                self._chunks.delete(predicate)
+                removed = DeleteReport(removed.documents + documents, removed.chunks + chunks)
             self.sync_index(persist=True)
         return removed
 

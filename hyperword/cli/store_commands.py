@@ -68,6 +68,17 @@ __all__ = ["ingest_command", "search_command"]
     "shipped one for gemma-3-270m). The store records it and refuses another one later.",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Keep the store in step with the folders given: also delete the documents read "
+    "from them before whose file (or JSON-lines record) is gone.",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Read symbolic links in folders that lead outside them (skipped by default).",
+)
+@click.option(
     "--progress/--no-progress",
     default=True,
     show_default=True,
@@ -84,53 +95,48 @@ def ingest_command(
     index_kind: str,
     hyperword_tokenizer: str | None,
     encoder_spec: str | None,
+    prune: bool,
+    follow_symlinks: bool,
     progress: bool,
 ) -> None:
     """Chunk, embed and store files and folders (.txt, .md, .jsonl; .gz too).
 
     Re-running is cheap: unchanged documents are skipped, changed ones replaced, and an
     interrupted run picks up where it stopped. A file's doc_id is its path relative to the
-    folder given (or its name, for a file given directly).
+    folder given (or its name, for a file given directly). Files are read as UTF-8 (see
+    docs/store.md); an unusable file is skipped with its reason, and nothing usable at all
+    is an error.
     """
-    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore, create_chunk_encoder
+    from mnemonic import IndexConfig, InputFileError, MnemonicStore
 
-    chunking = None
-    if chunk_tokens is not None or overlap_tokens is not None:
-        defaults = ChunkingConfig()
-        chunking = ChunkingConfig(
-            chunk_tokens=chunk_tokens or defaults.chunk_tokens,
-            overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
-        )
-    encoders = []
-    if hyperword_tokenizer is not None:
-        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
-    if encoder_spec is not None:
-        from hyperword.encoder import HyperwordEncoder
-        from mnemonic import soft_chunk_encoders
-
-        path = None if encoder_spec == "default" else encoder_spec
-        encoders.extend(soft_chunk_encoders(HyperwordEncoder.from_pretrained(path)))
     store = MnemonicStore(
         store_dir,
         embedder=_load_embedder(embedder),
         base_model=model,
-        chunking=chunking,
+        chunking=_chunking(chunk_tokens, overlap_tokens),
         index=IndexConfig(kind=index_kind),
-        encoders=encoders,
+        encoders=_chunk_encoders(hyperword_tokenizer, encoder_spec),
         batch_size=batch_size,
     )
     with store:
-        report = store.ingest_paths(paths, progress=progress)
+        report = store.ingest_paths(
+            paths, progress=progress, prune=prune, follow_symlinks=follow_symlinks
+        )
         stats = store.stats()
+    for item in report.skipped:
+        click.echo(f"skipped {item.path}: {item.reason}", err=True)
+    pruned = f", {report.documents_pruned} pruned" if prune else ""
     click.echo(
         f"ingested {report.chunks_written} chunks from {report.documents_written} documents "
-        f"({report.documents_unchanged} unchanged, {len(report.skipped)} inputs skipped) in "
-        f"{report.seconds:.1f} s ({report.chunks_per_second:.1f} chunks/s)"
+        f"({report.documents_unchanged} unchanged, {len(report.skipped)} inputs skipped"
+        f"{pruned}) in {report.seconds:.1f} s ({report.chunks_per_second:.1f} chunks/s)"
     )
     click.echo(
         f"store {store_dir}: {stats.documents} documents, {stats.chunks} chunks, "
         f"{stats.bytes_on_disk / 1e6:.1f} MB, index {stats.index_kind}"
     )
+    if report.documents_seen == 0 and report.skipped:
+        raise InputFileError(f"nothing could be ingested: {_skipped_line(report.skipped)}")
 
 
 @click.command("search")
@@ -157,6 +163,41 @@ def search_command(query: str, store_dir: Path, k: int, where: str | None, as_js
     for rank, hit in enumerate(hits, start=1):
         click.echo(f"{rank}. {hit.score:.3f}  {hit.doc_id}  (chunk {hit.chunk_index})")
         click.echo("   " + hit.text.replace("\n", "\n   "))
+
+
+def _chunking(chunk_tokens: int | None, overlap_tokens: int | None):
+    """The chunking asked for (None: the store's, or the default for a new store)."""
+    from mnemonic import ChunkingConfig
+
+    if chunk_tokens is None and overlap_tokens is None:
+        return None
+    defaults = ChunkingConfig()
+    return ChunkingConfig(
+        chunk_tokens=chunk_tokens or defaults.chunk_tokens,
+        overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
+    )
+
+
+def _chunk_encoders(hyperword_tokenizer: str | None, encoder_spec: str | None) -> list:
+    """The chunk encoders of `--hyperword-tokenizer` and `--encoder`."""
+    from mnemonic import create_chunk_encoder
+
+    encoders = []
+    if hyperword_tokenizer is not None:
+        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
+    if encoder_spec is not None:
+        from hyperword.encoder import HyperwordEncoder
+        from mnemonic import soft_chunk_encoders
+
+        path = None if encoder_spec == "default" else encoder_spec
+        encoders.extend(soft_chunk_encoders(HyperwordEncoder.from_pretrained(path)))
+    return encoders
+
+
+def _skipped_line(skipped: list) -> str:
+    """The skipped inputs and their reasons, on one line."""
+    shown = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+    return shown + (f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else "")
 
 
 def _load_embedder(name: str | None):
