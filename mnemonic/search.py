@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from hyperword.levels import stored_levels
-from mnemonic.exceptions import ConfigError
+from hyperword.text_files import find_lone_surrogate
+from mnemonic.filters import filter_error
 from mnemonic.index_sync import IndexSync
 from mnemonic.schema import Chunk, Hit
 
@@ -67,12 +68,17 @@ def search_lance(
             .to_arrow()
         )
     except (ValueError, RuntimeError, OSError) as error:
-        raise ConfigError(f"invalid filter {where!r}: {error}") from error
+        raise filter_error(where, error) from None
     return [hit_from_record(r, 1.0 - float(r["_distance"])) for r in result.to_pylist()]
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:
-    return json.loads(raw) if raw else {}
+    """A row's metadata; a lone surrogate stored before they were refused reads as `?`."""
+    data = json.loads(raw) if raw else {}
+    if find_lone_surrogate(data):
+        text = json.dumps(data, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+        data = json.loads(text)
+    return data
 
 
 def _stored(record: dict[str, Any]) -> dict[str, Any]:

@@ -30,9 +30,11 @@ import numpy as np
 import pyarrow as pa
 
 from hyperword.levels import LEVELS
+from hyperword.text_files import check_unicode
 from mnemonic.chunking import Chunker, ChunkingConfig
 from mnemonic.encoders import ChunkEncoder, validate_encoder
 from mnemonic.exceptions import ChunkNotFoundError, ConfigError
+from mnemonic.filters import check_where
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.index_sync import IndexSync
 from mnemonic.manifest import embedder_identity, open_manifest
@@ -305,10 +307,14 @@ class MnemonicStore:
             query: Text to embed with the store's embedder.
             k: Number of hits.
             where: Optional LanceDB SQL predicate on chunk columns, e.g. `doc_id = 'a.md'`;
-                filtered searches run exactly in LanceDB with the filter applied first.
+                filtered searches run exactly in LanceDB with the filter applied first. It
+                must be one predicate (`mnemonic.filters.check_where`; `ConfigError`).
             levels: Levels whose stored column values come back in `Hit.stored` (read in
                 the same query as the hits).
         """
+        if not isinstance(query, str) or not query.strip():
+            raise ConfigError("the query is empty")
+        check_unicode(query, "the query", error=ConfigError)
         return self.search_by_vector(self.embed([query])[0], k=k, where=where, levels=levels)
 
     def search_by_vector(
@@ -325,7 +331,7 @@ class MnemonicStore:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         columns = [*HIT_COLUMNS, *self._level_columns(levels)]
         if where:
-            return search_lance(self._chunks, vector, k, where, columns)
+            return search_lance(self._chunks, vector, k, check_where(where), columns)
         for attempt in range(2):
             try:
                 return search_faiss(self._sync, vector, k, columns)
