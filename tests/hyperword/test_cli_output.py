@@ -31,7 +31,9 @@ def model_folder(tmp_path_factory):
 def _demo(model_folder, *flags: str) -> subprocess.CompletedProcess:
     options = ["--model", str(model_folder), "--encoder", "none", "--hyperword-tokenizer", "none"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    env.pop("PYTHONWARNINGS", None)
+    # in-process CLI runs of other tests set these in os.environ (quiet_third_party)
+    for name in ("PYTHONWARNINGS", "HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY"):
+        env.pop(name, None)
     return subprocess.run(
         [*CLI, *flags, "demo", *options, "-n", "1", "--budget", "64"],
         capture_output=True,
