@@ -17,6 +17,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hyperword.text_files import read_text
+
 __all__ = [
     "VERSION_KEY",
     "config_from_dict",
@@ -57,8 +59,8 @@ def read_json(path: str | Path, *, error: type[Exception], what: str = "config")
     """The JSON object in `path`; `error` when it cannot be read or is not an object."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as cause:
+        data = json.loads(read_text(path))
+    except (OSError, ValueError, RecursionError) as cause:
         raise error(f"cannot read {what} {path}: {cause}") from cause
     if not isinstance(data, dict):
         raise error(f"{what} {path} is not a JSON object")

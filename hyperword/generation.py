@@ -8,6 +8,7 @@ are decoded (for streaming answers).
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,10 +24,12 @@ __all__ = [
     "answer_pieces",
     "answer_question",
     "answer_text",
+    "cache_kwargs",
     "count_tokens",
     "cut_at_stop",
     "first_line",
     "generate",
+    "output_cache",
     "stop_sequences",
     "stream",
 ]
@@ -250,7 +253,7 @@ def _steps(
         embeds = inputs_embeds.to(device, model.dtype)
         out = model(inputs_embeds=embeds, use_cache=True, logits_to_keep=1)
     result.prefill_seconds = time.perf_counter() - start
-    past, logits = out.past_key_values, out.logits[:, -1, :]
+    past, logits = output_cache(out), out.logits[:, -1, :]
     eos = _eos_ids(tokenizer, model)
     generated: list[int] = []
     emitted = ""
@@ -273,8 +276,8 @@ def _steps(
                 result.finish_reason = "stop"
                 break
             step = torch.tensor([[next_id]], device=device)
-            out = model(input_ids=step, past_key_values=past, use_cache=True)
-            past, logits = out.past_key_values, out.logits[:, -1, :]
+            out = model(input_ids=step, use_cache=True, **cache_kwargs(model, past))
+            past, logits = output_cache(out), out.logits[:, -1, :]
         result.text = tokenizer.decode(generated, skip_special_tokens=True)
         if result.text.startswith(emitted) and len(result.text) > len(emitted):
             yield result.text[len(emitted) :]
@@ -283,6 +286,23 @@ def _steps(
         result.new_tokens = len(generated)
         result.total_seconds = time.perf_counter() - start
         result.done = True
+
+
+def cache_kwargs(model, cache) -> dict:
+    """The keyword that hands `model` its KV cache: `cache` in transformers 5.2x, where
+    `past_key_values` is deprecated; `past_key_values` where `forward` has no `cache`."""
+    forward = getattr(model, "forward", model)
+    try:
+        takes_cache = "cache" in inspect.signature(forward).parameters
+    except (TypeError, ValueError):
+        takes_cache = False
+    return {"cache": cache} if takes_cache else {"past_key_values": cache}
+
+
+def output_cache(out):
+    """The KV cache a forward pass returned (`cache`, or `past_key_values` before it)."""
+    cache = out.get("cache") if hasattr(out, "get") else getattr(out, "cache", None)
+    return cache if cache is not None else out.past_key_values
 
 
 def _next_token(logits: torch.Tensor, sampling: Sampling, generator) -> int:

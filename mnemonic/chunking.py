@@ -1,28 +1,25 @@
 """Sentence-aware chunking by base-model token count.
 
 A block of text is tokenized once (with character offsets); chunk boundaries are token
-indices, preferably where a sentence or line starts. A chunk holds at most `chunk_tokens`
-base tokens; the next chunk starts with the previous chunk's trailing whole sentences that fit
-in `overlap_tokens` (none when the last sentence is longer), or, when a single sentence had to
-be split mid-way, with exactly `overlap_tokens` tokens. `text_tokens` is the token count of
-the chunk inside its document, so it matches what the base model reads.
+indices, preferably where a sentence (in any script: `hyperword.sentences`) or line starts.
+A chunk holds at most `chunk_tokens` base tokens; the next chunk starts with the previous
+chunk's trailing whole sentences that fit in `overlap_tokens` (none when the last sentence is
+longer), or, when a single sentence had to be split mid-way, with exactly `overlap_tokens`
+tokens. `text_tokens` is the token count of the chunk inside its document, so it matches what
+the base model reads.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hyperword.sentences import sentence_spans
 from mnemonic.exceptions import ConfigError
 
 __all__ = ["Chunker", "ChunkingConfig", "TextChunk"]
-
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace;
-# a line break always ends a unit. The boundary is the end of that punctuation.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*(?=\s)|(?=\n)")
 
 
 @dataclass(frozen=True)
@@ -110,10 +107,10 @@ class Chunker:
         if n == 0:
             return
         starts = [start for start, _ in offsets]
-        # token index where each sentence / line starts (the first token at or after its end)
-        boundaries = sorted(
-            {bisect.bisect_left(starts, m.start()) for m in _BOUNDARY.finditer(block)} - {0, n}
-        )
+        # token index where each sentence / line starts (the first token at or after the end
+        # of the previous one's text; sentences in any script, `hyperword.sentences`)
+        ends = (a + len(block[a:b].rstrip()) for a, b in sentence_spans(block))
+        boundaries = sorted({bisect.bisect_left(starts, end) for end in ends} - {0, n})
         size, overlap = self.config.chunk_tokens, self.config.overlap_tokens
         start = 0
         while start < n:

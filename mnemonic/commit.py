@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMIT_RECORD",
     "CommitRecord",
+    "DeleteReport",
     "collect_garbage",
     "commit_documents",
     "delete_documents",
@@ -134,22 +135,28 @@ def commit_documents(store: MnemonicStore, records: Iterable[Mapping[str, Any]])
     return len(latest)
 
 
-def delete_documents(store: MnemonicStore, doc_ids: Iterable[str]) -> int:
-    """Remove documents: their `documents` rows (the commit), then their rows everywhere.
+@dataclass(frozen=True)
+class DeleteReport:
+    """What a delete removed: documents (committed ones) and chunk rows (of any version)."""
 
-    Returns the number of chunk rows removed (of any version).
-    """
+    documents: int
+    chunks: int
+
+
+def delete_documents(store: MnemonicStore, doc_ids: Iterable[str]) -> DeleteReport:
+    """Remove documents: their `documents` rows (the commit), then their rows everywhere."""
     doc_ids = sorted(set(doc_ids))
-    removed = 0
+    documents = chunks = 0
     for start in range(0, len(doc_ids), _DELETE_GROUP):
         group = doc_ids[start : start + _DELETE_GROUP]
         predicate = f"doc_id IN ({', '.join(map(sql_quote, group))})"
+        documents += store._documents.count_rows(predicate)
         store._documents.delete(predicate)
         record_commit(store)
-        removed += store._chunks.count_rows(predicate)
+        chunks += store._chunks.count_rows(predicate)
         for table in chunk_tables(store).values():
             table.delete(predicate)
-    return removed
+    return DeleteReport(documents, chunks)
 
 
 def collect_garbage(

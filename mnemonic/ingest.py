@@ -21,7 +21,8 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -72,6 +73,7 @@ class IngestReport:
     skipped: list[SkippedInput] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     startup_seconds: float = 0.0
+    documents_pruned: int = 0  # with prune roots: documents whose file is gone
 
     @property
     def chunks_per_second(self) -> float:
@@ -109,6 +111,7 @@ class IngestPipeline:
         self.written = self.resumed = self.docs_written = self.unchanged = self.seen = 0
         self.seconds = new_seconds()
         self.started, self.first_work = time.perf_counter(), None
+        self.seen_ids: set[str] = set()
         chunker = store.chunker  # load the tokenizer before the clock starts
         for encoder in store.encoders:  # e.g. hyperwords must extend the chunking tokenizer
             check = getattr(encoder, "check_base_tokenizer", None)
@@ -130,6 +133,7 @@ class IngestPipeline:
 
     def add(self, source: SourceDocument) -> None:
         self.seen += 1
+        self.seen_ids.add(source.doc_id)
         if self.committed.get(source.doc_id) == source.doc_hash:
             self.unchanged += 1
             return
@@ -266,15 +270,20 @@ def run_ingest(
     *,
     skipped: list[SkippedInput],
     progress: bool = False,
+    prune_roots: Sequence[Path] = (),
 ) -> IngestReport:
-    """Ingest `sources` into `store` under its writer lock; sync and save the FAISS index."""
+    """Ingest `sources` into `store` under its writer lock; sync and save the FAISS index.
+
+    With `prune_roots`, then delete the documents read from under those folders before
+    that this run did not read (`mnemonic.prune`).
+    """
 
     def feed(pipeline: IngestPipeline) -> None:
         for source in timed(sources, pipeline.seconds, "read"):
             pipeline.add(source)
         pipeline.flush()
 
-    return ingest_with(store, feed, skipped=skipped, progress=progress)
+    return ingest_with(store, feed, skipped=skipped, progress=progress, prune_roots=prune_roots)
 
 
 def ingest_with(
@@ -283,11 +292,16 @@ def ingest_with(
     *,
     skipped: list[SkippedInput],
     progress: bool = False,
+    prune_roots: Sequence[Path] = (),
 ) -> IngestReport:
     """Run `feed` on a pipeline under the store's writer lock, then sync the FAISS index.
 
-    `feed` writes rows and commits documents; `skipped` is read after it returns.
+    `feed` writes rows and commits documents; `skipped` is read after it returns. With
+    `prune_roots`, the documents read from under those folders before that `feed` did not
+    add are deleted (`mnemonic.prune`).
     """
+    from mnemonic.prune import prune_stale
+
     start = time.perf_counter()
     with store.writing(), writing_errors(store.path):
         store.sync_index()  # new seqs land above everything indexed; a damaged store refuses
@@ -297,10 +311,12 @@ def ingest_with(
             pipeline.finish()
         finally:
             pipeline.close()
+        pruned = prune_stale(store, prune_roots, seen=pipeline.seen_ids, skipped=skipped)
         index_start = time.perf_counter()
         store.sync_index(persist=True)
         pipeline.seconds["index"] += time.perf_counter() - index_start
     report = pipeline.report(seconds=time.perf_counter() - start, skipped=skipped)
+    report = replace(report, documents_pruned=pruned)
     logger.info(
         "ingested %d chunks of %d documents (%d unchanged, %d skipped) in %.1f s",
         report.chunks_written,

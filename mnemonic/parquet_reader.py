@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mnemonic.exceptions import InputFileError
-from mnemonic.readers import SkippedInput, SourceDocument, register_reader, source_from_record
+from mnemonic.readers import (
+    SkippedInput,
+    SourceDocument,
+    jsonl_document,
+    note_skipped,
+    register_reader,
+)
 
 __all__: list[str] = []
 
@@ -34,14 +40,15 @@ def _read_parquet_file(
     try:
         for record in _records(path):
             number += 1
-            where = f"{path}:{number}"
-            text = record.get("text")
-            if not isinstance(text, str) or not text.strip():
-                logger.warning("skipped %s: row has no text", where)
-                skipped.append(SkippedInput(where, "row has no text"))
+            try:
+                document = jsonl_document(
+                    record, path=path, number=number, doc_id=doc_id, block_chars=block_chars
+                )
+            except InputFileError as error:
+                note_skipped(skipped, f"{path}:{number}", f"row: {error}")
                 continue
             seen_text = True
-            yield source_from_record(record, path, f"{doc_id}#{number}", where, block_chars)
+            yield document
     except (pa.ArrowException, ValueError) as error:
         raise InputFileError(f"not a readable Parquet file: {error}") from error
     if not seen_text:

@@ -97,6 +97,7 @@ def ingest_files(
     address: str | None = None,
     num_cpus: int | None = None,
     progress: bool = False,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Ingest files and folders (as `MnemonicStore.ingest_paths`) on Ray Data.
 
@@ -108,9 +109,10 @@ def ingest_files(
         address: A Ray cluster to join; None starts a local Ray on this machine.
         num_cpus: CPUs of a local Ray (default: all).
         progress: Show a progress bar (chunks/s, documents and files done).
+        follow_symlinks: Read symbolic links in folders that lead outside them.
     """
     skipped: list[SkippedInput] = []
-    files = list(iter_input_files(paths, skipped=skipped))
+    files = list(iter_input_files(paths, skipped=skipped, follow_symlinks=follow_symlinks))
     with ray_session(address, num_cpus=num_cpus) as ray, _ray_data_settings(batch_size=batch_size):
         items = [{"path": str(path.resolve()), "doc_id": doc_id} for path, doc_id in files]
         dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from hyperword.levels import stored_levels
-from mnemonic.exceptions import ConfigError, StoreCorruptError
+from hyperword.text_files import find_lone_surrogate
+from mnemonic.exceptions import StoreCorruptError
+from mnemonic.filters import filter_error, is_filter_error
 from mnemonic.index_sync import IndexSync
 from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading, row_problem
 from mnemonic.schema import Chunk, Hit
@@ -122,8 +124,11 @@ def _lance_query(
                 .limit(limit)
                 .to_arrow()
             )
-        except ValueError as error:  # LanceDB's "Invalid input": the filter, not the data
-            raise ConfigError(f"invalid filter {where!r}: {error}") from error
+        except (ValueError, RuntimeError, OSError) as error:
+            # LanceDB's "Invalid input" (or a reason `filters` knows): the filter, not the data
+            if isinstance(error, ValueError) or is_filter_error(error):
+                raise filter_error(where, error) from None
+            raise
     return result.to_pylist()
 
 
@@ -137,7 +142,12 @@ def verified(folder: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:
-    return json.loads(raw) if raw else {}
+    """A row's metadata; a lone surrogate stored before they were refused reads as `?`."""
+    data = json.loads(raw) if raw else {}
+    if find_lone_surrogate(data):
+        text = json.dumps(data, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+        data = json.loads(text)
+    return data
 
 
 def _stored(record: dict[str, Any]) -> dict[str, Any]:

@@ -31,10 +31,12 @@ import lancedb
 import numpy as np
 
 from hyperword.levels import LEVELS
+from hyperword.text_files import check_unicode
 from mnemonic.chunking import Chunker, ChunkingConfig
-from mnemonic.commit import COMMIT_RECORD, delete_documents, sql_quote
+from mnemonic.commit import COMMIT_RECORD, DeleteReport, delete_documents, sql_quote
 from mnemonic.encoders import ChunkEncoder, validate_encoder
 from mnemonic.exceptions import ChunkNotFoundError, ConfigError, StoreCorruptError, StoreError
+from mnemonic.filters import check_where
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.index_sync import IndexSync
 from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading
@@ -58,7 +60,7 @@ from mnemonic.search import (
 from mnemonic.snapshot import Snapshot
 from mnemonic.writer_lock import WriterLock, writing_errors
 
-__all__ = ["MnemonicStore", "embedder_identity", "sql_quote"]
+__all__ = ["DeleteReport", "MnemonicStore", "embedder_identity", "sql_quote"]
 
 CHUNKS, DOCUMENTS = "chunks", "documents"
 
@@ -223,28 +225,62 @@ class MnemonicStore:
     def add_documents(
         self, docs: Iterable[Document | dict[str, Any]], *, progress: bool = False
     ) -> Any:
-        """Ingest in-memory documents (upsert by `doc_id`). Returns an `IngestReport`."""
+        """Ingest in-memory documents (upsert by `doc_id`). Returns an `IngestReport`.
+
+        Every document is checked before any is written (`InputFileError` for a malformed
+        one); a document with blank text is skipped (`IngestReport.skipped`).
+        """
         from mnemonic.ingest import run_ingest
-        from mnemonic.readers import source_from_document
+        from mnemonic.readers import sources_from_documents
 
+        skipped: list = []
         block_chars = self.chunking.block_chars
-        sources = (source_from_document(d, block_chars=block_chars) for d in docs)
-        return run_ingest(self, sources, skipped=[], progress=progress)
+        sources = sources_from_documents(docs, block_chars=block_chars, skipped=skipped)
+        return run_ingest(self, sources, skipped=skipped, progress=progress)
 
-    def ingest_paths(self, paths: Iterable[str | Path], *, progress: bool = False) -> Any:
-        """Ingest files and folders (see `mnemonic.readers`). Returns an `IngestReport`."""
+    def ingest_paths(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: bool = False,
+        prune: bool = False,
+        follow_symlinks: bool = False,
+    ) -> Any:
+        """Ingest files and folders (see `mnemonic.readers`). Returns an `IngestReport`.
+
+        Args:
+            paths: Files and folders.
+            progress: Show a progress bar.
+            prune: Also delete the documents read from these folders before whose file (or
+                JSON-lines record) is gone, so the store mirrors the folders
+                (`mnemonic.prune`).
+            follow_symlinks: Read symbolic links in folders that lead outside them.
+        """
         from mnemonic.ingest import run_ingest
         from mnemonic.readers import iter_path_documents
 
+        paths = list(paths)
         skipped: list = []
-        sources = iter_path_documents(paths, block_chars=self.chunking.block_chars, skipped=skipped)
-        return run_ingest(self, sources, skipped=skipped, progress=progress)
+        sources = iter_path_documents(
+            paths,
+            block_chars=self.chunking.block_chars,
+            skipped=skipped,
+            follow_symlinks=follow_symlinks,
+        )
+        roots = [Path(p) for p in paths if Path(p).is_dir()] if prune else []
+        return run_ingest(self, sources, skipped=skipped, progress=progress, prune_roots=roots)
 
     def delete(self, doc_id: str) -> int:
         """Remove a document and its chunks; returns how many chunks were removed."""
+        return self.delete_documents([doc_id]).chunks
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> DeleteReport:
+        """Remove documents and their rows everywhere (`mnemonic.commit.delete_documents`:
+        the commit goes first, so readers never see part of one); says how many committed
+        documents and chunk rows there were."""
         with self.writing(), writing_errors(self.path):
             self.sync_index()  # a damaged store refuses to be written
-            removed = delete_documents(self, [doc_id])
+            removed = delete_documents(self, doc_ids)
             self.sync_index(persist=True)
         return removed
 
@@ -283,10 +319,14 @@ class MnemonicStore:
             query: Text to embed with the store's embedder.
             k: Number of hits.
             where: Optional LanceDB SQL predicate on chunk columns, e.g. `doc_id = 'a.md'`;
-                filtered searches run exactly in LanceDB with the filter applied first.
+                filtered searches run exactly in LanceDB with the filter applied first. It
+                must be one predicate (`mnemonic.filters.check_where`; `ConfigError`).
             levels: Levels whose stored column values come back in `Hit.stored` (read in
                 the same query as the hits).
         """
+        if not isinstance(query, str) or not query.strip():
+            raise ConfigError("the query is empty")
+        check_unicode(query, "the query", error=ConfigError)
         return self.search_by_vector(self.embed([query])[0], k=k, where=where, levels=levels)
 
     def search_by_vector(
@@ -303,7 +343,7 @@ class MnemonicStore:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         columns = [*HIT_COLUMNS, *self._level_columns(levels)]
         if where:
-            return search_lance(self._sync, vector, k, where, columns)
+            return search_lance(self._sync, vector, k, check_where(where), columns)
         return search_faiss(self._sync, vector, k, columns)
 
     def _level_columns(self, levels: Sequence[str]) -> list[str]:

@@ -4,9 +4,12 @@ When a plan cuts a `text` source to fewer tokens than it has, a prefix keeps wha
 chunk opens with; an excerpt keeps the sentences the question is about. `SentenceScorer`
 scores each sentence: its cosine similarity to the question (the store's retrieval embedder)
 plus the share of the question's content words it contains (compared on their first 5
-letters, so "designer" meets "designed"). Sentences are taken best first while they fit and
-put back in their original order (a sentence too long for the room left is cut to it when
-nothing has been taken yet, so an excerpt is never empty).
+letters, so "designer" meets "designed"; in Chinese and Japanese, pairs of characters).
+Sentences come from `hyperword.sentences` (any script; a line break ends one too). They are
+taken best first while they fit and put back in their original order. When even the best
+sentence does not fit (text without sentence ends: JSON, a table row, a long list), its
+segments (split after `, ; |` or a tab) nearest the question are taken instead, and a
+segment too long alone is cut on a word boundary, never inside a word or a number.
 
 Measured on 285 SQuAD questions (part 1, seeded sample;
 `python -m eval.benchmarks.bench_focus`): the sentence holding the answer scores highest
@@ -23,10 +26,18 @@ designed by Zolu Ovaith." for "...the designer of the Lutri Bridge..." -> "Zolu 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from hyperword.sentences import (
+    segment_spans,
+    sentence_spans,
+    split_sentences,
+    word_boundary_cut,
+)
 
 __all__ = ["SentenceScorer", "bridge_query", "content_words", "split_sentences", "word_overlap"]
 
@@ -38,21 +49,8 @@ _STOP_TEXT = (
     "then there their they he she his her not"
 )
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
-_WORD = re.compile(r"[a-z0-9]+")
-
-# a sentence ends at . ! or ? (closing quotes or brackets included) followed by whitespace
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)\]]*\s+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """`text` split into sentences (non-empty, stripped); text without an end is one sentence."""
-    pieces = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        pieces.append(text[start : match.end()])
-        start = match.end()
-    pieces.append(text[start:])
-    return [piece.strip() for piece in pieces if piece.strip()]
+# scripts written without spaces: a "word" is each pair of neighbouring characters
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 @dataclass
@@ -74,17 +72,24 @@ class SentenceScorer:
 
     def scored(self, text: str) -> list[tuple[str, float]]:
         """The sentences of `text` with their similarity to the question, in text order."""
-        sentences = split_sentences(text)
-        if not sentences:
+        return [(text[a:b].strip(), score) for (a, b), score in self._scored_spans(text)]
+
+    def _scored_spans(
+        self, text: str, *, segments: bool = False
+    ) -> list[tuple[tuple[int, int], float]]:
+        """`((start, end), score)` of each sentence (or segment) of `text` with words in it."""
+        spans = segment_spans(text) if segments else sentence_spans(text)
+        spans = [(a, b) for a, b in spans if text[a:b].strip()]
+        if not spans:
             return []
         if self.question_vector is None:
             self.question_vector = self.embed([self.question])[0]
-        vectors = self.embed(sentences)  # (n, dim)
+        vectors = self.embed([text[a:b].strip() for a, b in spans])  # (n, dim)
         scores = vectors @ self.question_vector  # (n,)
-        question_words = content_words(self.question)
+        words = content_words(self.question)
         return [
-            (sentence, float(score) + self.lexical_weight * word_overlap(question_words, sentence))
-            for sentence, score in zip(sentences, scores, strict=True)
+            ((a, b), float(score) + self.lexical_weight * word_overlap(words, text[a:b]))
+            for (a, b), score in zip(spans, scores, strict=True)
         ]
 
     def best_sentence(self, text: str) -> str | None:
@@ -93,21 +98,40 @@ class SentenceScorer:
         return max(scored, key=lambda pair: pair[1])[0] if scored else None
 
     def excerpt(self, tokenizer, text: str, keep: int) -> list[int]:
-        """Base-token ids of `text`'s sentences nearest the question, at most `keep` of them."""
-        scored = self.scored(text)
-        if keep <= 0 or not scored:
+        """Base-token ids of `text`'s sentences nearest the question, at most `keep` of them.
+
+        Sentences are taken best first while they fit, in their order. When even the best
+        does not fit (text with no sentence ends: JSON, a table, a list on one line), its
+        segments nearest the question are taken instead; the best segment too long alone is
+        cut on a word boundary.
+        """
+        if keep <= 0:
             return []
-        order = sorted(range(len(scored)), key=lambda i: -scored[i][1])
-        taken: list[int] = []
-        ids: list[int] = []
-        for index in order:
-            trial = sorted([*taken, index])
-            trial_ids = _ids(tokenizer, " ".join(scored[i][0] for i in trial))
-            if len(trial_ids) <= keep:
-                taken, ids = trial, trial_ids
-            elif not taken:  # the best sentence alone overflows: keep its opening
-                taken, ids = [index], trial_ids[:keep]
-        return ids
+        sentences = self._scored_spans(text)
+        ids = _fill(tokenizer, text, sentences, keep)
+        if ids or not sentences:
+            return ids
+        best = max(sentences, key=lambda item: item[1])[0]
+        piece = text[best[0] : best[1]]
+        ids = _fill(tokenizer, piece, self._scored_spans(piece, segments=True), keep)
+        if ids:
+            return ids
+        ids = _ids(tokenizer, piece.strip())
+        return ids[: word_boundary_cut(tokenizer, piece.strip(), ids, keep)]
+
+
+def _fill(
+    tokenizer, text: str, scored: list[tuple[tuple[int, int], float]], keep: int
+) -> list[int]:
+    """Ids of the best-scored spans of `text` that fit in `keep`, in text order."""
+    taken: list[tuple[int, int]] = []
+    ids: list[int] = []
+    for span, _ in sorted(scored, key=lambda item: -item[1]):
+        trial = sorted([*taken, span])
+        trial_ids = _ids(tokenizer, "".join(text[a:b] for a, b in trial).strip())
+        if len(trial_ids) <= keep:
+            taken, ids = trial, trial_ids
+    return ids
 
 
 def bridge_query(question: str, sentence: str) -> str:
@@ -126,12 +150,23 @@ def _stem(word: str) -> str:
 
 
 def content_words(text: str) -> frozenset[str]:
-    """Lower-cased words of 3+ letters, stop words out, cut to their first `STEM_LETTERS`."""
-    return frozenset(
+    """Lower-cased words of 3+ letters, stop words out, cut to their first `STEM_LETTERS`;
+    in Chinese and Japanese text, each pair of neighbouring characters."""
+    lowered = text.lower()
+    words = {
         _stem(word)
-        for word in _WORD.findall(text.lower())
+        for word in _words(_UNSPACED.sub(" ", lowered))
         if len(word) > 2 and word not in _STOP_WORDS
-    )
+    }
+    for run in _UNSPACED.findall(lowered):
+        words.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    return frozenset(words)
+
+
+def _words(text: str) -> list[str]:
+    """Runs of letters, marks and digits (a Devanagari vowel sign stays in its word)."""
+    marked = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text)
+    return marked.split()
 
 
 def word_overlap(question_words: frozenset[str], sentence: str) -> float:

@@ -11,6 +11,7 @@ one edit here.
 from __future__ import annotations
 
 import functools
+import math
 import typing
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, field, fields, replace
@@ -18,6 +19,7 @@ from typing import Any
 
 from hyperword.generation import Sampling
 from hyperword.levels import check_levels, level_names
+from hyperword.text_files import find_lone_surrogate
 from orchestrator.exceptions import OptionError
 
 __all__ = ["AskOptions", "OptionSpec", "ask_fields", "planning_options"]
@@ -52,6 +54,7 @@ class AskOptions:
             "plan": True,
             "help": "LanceDB filter on chunk columns, e.g. doc_id = 'a'",
             "max_length": 1000,
+            "check": "where",
         },
     )
     policy: str = field(
@@ -60,7 +63,12 @@ class AskOptions:
     )
     policy_options: Mapping[str, Any] = field(
         default_factory=dict,
-        metadata={"plan": True, "help": "options of the policy's Config", "cli": False},
+        metadata={
+            "plan": True,
+            "help": "options of the policy's Config",
+            "cli": False,
+            "check": "policy",
+        },
     )
     focus: bool = field(
         default=True,
@@ -96,9 +104,12 @@ class AskOptions:
     )
     top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass", "gt": 0, "le": 1})
     top_k: int = field(
-        default=0, metadata={"help": "sample from the k likeliest; 0 = all", "ge": 0}
+        default=0,
+        metadata={"help": "sample from the k likeliest; 0 = all", "ge": 0, "le": 1_000_000},
     )
-    seed: int | None = field(default=None, metadata={"help": "sampling seed", "ge": 0})
+    seed: int | None = field(
+        default=None, metadata={"help": "sampling seed", "ge": 0, "le": 2**64 - 1}
+    )
     stop_at_newline: bool = field(default=True, metadata={"help": "answers are one line"})
     stop: tuple[str, ...] | None = field(
         default=None,
@@ -116,6 +127,7 @@ class AskOptions:
             value = spec.check(getattr(self, spec.name))
             object.__setattr__(self, spec.name, value)
         _ = self.sampling  # temperature, top_p and top_k together
+        _check_policy_options(self.policy, self.policy_options)
 
     @property
     def sampling(self) -> Sampling:
@@ -153,6 +165,7 @@ class OptionSpec:
         choices: For `list`: the allowed names, read when called (the level ladder).
         flag: The command-line flag (`--budget`; `-k`; `--level`, repeatable).
         cli: Whether the command line offers it.
+        check: A further check by name (`"where"`: `mnemonic.filters.check_where`).
     """
 
     name: str
@@ -164,6 +177,7 @@ class OptionSpec:
     choices: Any = None
     flag: str = ""
     cli: bool = True
+    extra_check: str | None = None
 
     def check(self, value: Any) -> Any:
         """`value` checked against the type and bounds (a list of names comes back a tuple)."""
@@ -178,6 +192,14 @@ class OptionSpec:
                 raise OptionError(str(error)) from None
         _check_type(self.name, self.kind, value)
         _check_bounds(self.name, value, self.bounds)
+        if self.extra_check == "where":
+            from mnemonic.exceptions import ConfigError
+            from mnemonic.filters import check_where
+
+            try:
+                check_where(value)
+            except ConfigError as error:
+                raise OptionError(str(error)) from None
         return value
 
 
@@ -217,6 +239,7 @@ def _spec(item: Field, hint: Any) -> OptionSpec:
         choices=meta.get("choices"),
         flag=meta.get("flag", "--" + item.name.replace("_", "-")),
         cli=meta.get("cli", True),
+        extra_check=meta.get("check") if meta.get("check") != "policy" else None,
     )
 
 
@@ -225,12 +248,31 @@ def _check_type(name: str, kind: type, value: Any) -> None:
         raise OptionError(f"{name} must be an integer, got {value!r}")
     if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise OptionError(f"{name} must be a number, got {value!r}")
+    if kind is float and not math.isfinite(value):
+        raise OptionError(f"{name} must be a finite number, got {value!r}")
     if kind is bool and not isinstance(value, bool):
         raise OptionError(f"{name} must be true or false, got {value!r}")
     if kind is str and not isinstance(value, str):
         raise OptionError(f"{name} must be a string, got {value!r}")
     if kind is dict and not isinstance(value, Mapping):
         raise OptionError(f"{name} must be a mapping, got {value!r}")
+    surrogate = find_lone_surrogate(value if kind is not dict else dict(value), name)
+    if surrogate:
+        raise OptionError(f"{surrogate} is a lone surrogate, not valid Unicode text")
+
+
+def _check_policy_options(policy: str, options: Mapping[str, Any]) -> None:
+    """Every value a finite number, a string, a boolean or None; then the policy's own check."""
+    from orchestrator.policy import create_policy
+
+    for key, value in options.items():
+        finite = not isinstance(value, float) or math.isfinite(value)
+        if not (value is None or isinstance(value, (str, bool, int, float))) or not finite:
+            raise OptionError(
+                f"policy_options.{key} must be a finite number, a string, true/false or null; "
+                f"got {value!r}"
+            )
+    create_policy(policy, **options)  # unknown names, wrong types, out-of-range values
 
 
 def _check_strings(name: str, value: Any, max_items: int | None) -> tuple[str, ...]:

@@ -27,12 +27,13 @@ from typing import Any
 
 import torch
 
-from hyperword.generation import TokenStream, answer_pieces, answer_text
+from hyperword.generation import TokenStream, answer_pieces, answer_text, count_tokens
 from hyperword.generation import stream as stream_tokens
 from hyperword.levels import LEVELS, LevelParts, ladder
 from hyperword.memory import PeakMemory, model_kv_cache_bytes
 from hyperword.prompts import PromptTemplate, get_template
 from hyperword.rows import text_rows, token_rows
+from hyperword.text_files import check_unicode
 from orchestrator.answer import Answer, AnswerReport
 from orchestrator.assembly import Assembled, MarkerStyle, Piece, assemble
 from orchestrator.compression import CompressedContext, plan_context, score_documents
@@ -45,6 +46,7 @@ from orchestrator.conversation import (
 )
 from orchestrator.exceptions import OptionError, OrchestratorError
 from orchestrator.extractive import SentenceScorer
+from orchestrator.limits import check_fits, max_positions
 from orchestrator.loading import load_parts, reader_template
 from orchestrator.options import AskOptions, planning_options
 from orchestrator.policy import Policy, create_policy
@@ -155,6 +157,15 @@ class Orchestrator:
             level.name for level in ladder() if level.unavailable(self.parts) is None
         )
         self.template = reader_template(self.encoder, self.base_model)
+        self.max_positions = max_positions(self.model)  # the model's limit (limits.py)
+        self.model_name = str(getattr(self.model, "name_or_path", "") or "the model")
+        check_fits(
+            budget=self.options.budget,
+            prompt_tokens=0,
+            max_new_tokens=self.options.max_new_tokens,
+            limit=self.max_positions,
+            model=self.model_name,
+        )
 
     @property
     def model(self) -> Any:
@@ -290,12 +301,21 @@ class Orchestrator:
             raise OptionError(
                 f"the question has {len(question)} characters; at most {MAX_QUESTION_CHARS}"
             )
+        check_unicode(question, "the question", error=OptionError)
         levels = self._levels(opts)
         policy = create_policy(opts.policy, **opts.policy_options)
         try:
             template = get_template(opts.template) if opts.template else self.template
         except ValueError as error:
             raise OptionError(str(error)) from None
+        parts = template.render(question=question, context="")
+        check_fits(
+            budget=opts.budget,
+            prompt_tokens=count_tokens(self.base_tokenizer, parts.text) + 1,  # and a BOS
+            max_new_tokens=opts.max_new_tokens,
+            limit=self.max_positions,
+            model=self.model_name,
+        )
         return opts, levels, policy, template
 
     def _levels(self, opts: AskOptions) -> tuple[str, ...]:

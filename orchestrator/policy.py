@@ -76,13 +76,19 @@ def create_policy(name: str, **options: Any) -> Policy:
 
 
 def _check_types(name: str, config: type, options: dict[str, Any]) -> None:
-    """Refuse option values of the wrong type (`"0.5"` for a float, `true` for an int)."""
+    """Refuse option values of the wrong type (`"0.5"` or NaN for a float, `true` for an
+    int)."""
     hints = typing.get_type_hints(config)
     for key, value in options.items():
         allowed = typing.get_args(hints[key]) or (hints[key],)
         ok = any(
             (kind is type(None) and value is None)
-            or (kind is float and isinstance(value, (int, float)) and not isinstance(value, bool))
+            or (
+                kind is float
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
             or (kind is int and isinstance(value, int) and not isinstance(value, bool))
             or (kind in (str, bool) and isinstance(value, kind))
             for kind in allowed

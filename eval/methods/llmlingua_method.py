@@ -27,6 +27,7 @@ import torch
 from eval.exceptions import MethodUnavailableError
 from eval.methods.base import MethodContext, TextContextMethod, register_method
 from eval.tasks.base import Example
+from hyperword.generation import cache_kwargs, output_cache
 
 __all__ = ["LLMLinguaMethod"]
 
@@ -56,10 +57,10 @@ class _LegacyCacheModel:
             out = self.model(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
-                past_key_values=past_key_values,
                 use_cache=use_cache,
+                **cache_kwargs(self.model, past_key_values),
             )
-        out.past_key_values = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+        out.past_key_values = [(layer.keys, layer.values) for layer in output_cache(out).layers]
         return out
 
 

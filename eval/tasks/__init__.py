@@ -6,7 +6,7 @@ Each loader is `loader(path, *, seed=0, **options) -> list[Example]`; see `get_t
 from __future__ import annotations
 
 from eval.tasks import hotpotqa, longdoc, nq, squad, squad_distractor, synthetic
-from eval.tasks.base import TASKS, Example, TaskLoader, get_task, open_text, register_task
+from eval.tasks.base import TASKS, Example, TaskLoader, get_task, register_task
 from eval.tasks.sampling import sample_examples
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "hotpotqa",
     "longdoc",
     "nq",
-    "open_text",
     "register_task",
     "sample_examples",
     "squad",

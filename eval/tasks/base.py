@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from hyperword.registry import Registry
 
-__all__ = ["TASKS", "Example", "TaskLoader", "get_task", "open_text", "register_task"]
+__all__ = ["TASKS", "Example", "TaskLoader", "get_task", "register_task"]
 
 
 @dataclass(frozen=True)
@@ -54,13 +53,3 @@ def register_task(name: str) -> Callable[[TaskLoader], TaskLoader]:
 def get_task(name: str) -> TaskLoader:
     """The loader registered as `name` (`UnknownNameError` when there is none)."""
     return TASKS[name]
-
-
-def open_text(path: str | Path):
-    """Open a text file, transparently gunzipping `.gz` files."""
-    import gzip
-
-    path = Path(path)
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.exceptions import EvalError
-from eval.tasks.base import Example, open_text, register_task
+from eval.tasks.base import Example, register_task
 from eval.tasks.reading import (
     check_options,
     dedupe,
@@ -23,6 +23,7 @@ from eval.tasks.reading import (
     require_file,
     require_keys,
 )
+from hyperword.text_files import TextFileError, iter_text
 
 __all__ = ["HOTPOT_LAYOUT", "IRCOT_LAYOUT", "load_hotpotqa"]
 
@@ -62,11 +63,12 @@ def load_hotpotqa(path: str | Path | None, *, seed: int = 0, **unknown) -> list[
 
 
 def _first_character(path: Path) -> str:
-    with open_text(path) as handle:
-        while chunk := handle.read(4096):
-            stripped = chunk.lstrip()
-            if stripped:
-                return stripped[0]
+    try:
+        for piece in iter_text(path):
+            if piece.strip():
+                return piece.lstrip()[0]
+    except (TextFileError, OSError) as error:
+        raise EvalError(f"task 'hotpotqa': cannot read {path}: {error}") from None
     return ""
 
 

@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from eval.exceptions import EvalError
-from eval.tasks.base import open_text
+from hyperword.text_files import TextFileError, iter_lines, read_text
 
-__all__ = ["check_options", "dedupe", "iter_jsonl", "read_json", "require_file", "require_keys"]
+__all__ = [
+    "check_options",
+    "dedupe",
+    "iter_jsonl",
+    "read_file",
+    "read_json",
+    "require_file",
+    "require_keys",
+]
 
 
 def require_file(task: str, path: str | Path | None) -> Path:
@@ -27,16 +35,33 @@ def require_file(task: str, path: str | Path | None) -> Path:
 
 def read_json(task: str, path: Path, *, layout: str) -> Any:
     """Parse a whole (optionally gzipped) JSON file; `layout` names what was expected."""
-    with open_text(path) as handle:
-        text = handle.read()
+    text = read_file(task, path)
     if not text.strip():
         raise EvalError(f"task '{task}': {path} is empty; expected {layout}")
     try:
         return json.loads(text)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         raise EvalError(
             f"task '{task}': {path} is not valid JSON ({error}); expected {layout}"
         ) from None
+
+
+def read_file(task: str, path: Path) -> str:
+    """The text of a data file under the reading rule (`hyperword.text_files`)."""
+    try:
+        return read_text(path)
+    except (TextFileError, OSError) as error:
+        raise EvalError(f"task '{task}': cannot read {path}: {error}") from None
+
+
+def _lines(task: str, path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        for number, line in iter_lines(path):
+            if isinstance(line, TextFileError):
+                raise EvalError(f"task '{task}': {path}: {line}")
+            yield number, line
+    except (TextFileError, OSError) as error:
+        raise EvalError(f"task '{task}': cannot read {path}: {error}") from None
 
 
 def iter_jsonl(task: str, path: Path, *, layout: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -46,24 +71,23 @@ def iter_jsonl(task: str, path: Path, *, layout: str) -> Iterator[tuple[int, dic
         EvalError: A line is not a JSON object, or the file has no records at all.
     """
     found = False
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise EvalError(
-                    f"task '{task}': {path} line {number} is not valid JSON ({error}); "
-                    f"expected {layout}"
-                ) from None
-            if not isinstance(record, dict):
-                raise EvalError(
-                    f"task '{task}': {path} line {number} is a {type(record).__name__}, "
-                    f"not an object; expected {layout}"
-                )
-            found = True
-            yield number, record
+    for number, line in _lines(task, path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as error:
+            raise EvalError(
+                f"task '{task}': {path} line {number} is not valid JSON ({error}); "
+                f"expected {layout}"
+            ) from None
+        if not isinstance(record, dict):
+            raise EvalError(
+                f"task '{task}': {path} line {number} is a {type(record).__name__}, "
+                f"not an object; expected {layout}"
+            )
+        found = True
+        yield number, record
     if not found:
         raise EvalError(f"task '{task}': {path} is empty; expected {layout}")
 

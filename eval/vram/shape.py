@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.exceptions import EvalError
+from hyperword.text_files import TextFileError, read_text
 
 __all__ = [
     "CONFIGS_DIR",
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 CONFIGS_DIR = Path(__file__).parent / "configs"
+MAX_CONFIG_CHARS = 4_000_000  # a model's config.json is a few KB
 
 # Architectures whose MLP has no gate (up + down only); every other one is counted as gated.
 _UNGATED = {"gpt2", "gpt_neox", "gptj", "opt", "phi", "falcon", "bloom", "starcoder2", "bert"}
@@ -167,10 +169,10 @@ def load_model_shape(config_or_alias: str | Path | Mapping[str, Any] | Any) -> M
 
 def _shape_from_file(path: Path, *, name: str) -> ModelShape:
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
+        config = json.loads(read_text(path, max_chars=MAX_CONFIG_CHARS))
+    except (OSError, TextFileError) as error:
         raise EvalError(f"cannot read model config {path}: {error}") from None
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         raise EvalError(f"model config {path} is not valid JSON: {error}") from None
     return model_shape_from_config(config, name=name, source=str(path))
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 from hyperword import __version__
+from hyperword.cli.quiet import quiet_third_party
 from hyperword.exceptions import HyperwordError
 
 __all__ = ["HyperwordGroup", "cli"]
@@ -26,9 +27,15 @@ class HyperwordGroup(click.Group):
 
 @click.group(cls=HyperwordGroup)
 @click.version_option(__version__, prog_name="hyperword")
-@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log progress details, and third-party warnings and progress bars, to stderr.",
+)
 def cli(verbose: bool) -> None:
     """Hyperword: compress text into fewer, denser tokens."""
+    quiet_third_party(verbose=verbose)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

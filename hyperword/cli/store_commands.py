@@ -86,6 +86,17 @@ __all__ = ["ingest_command", "search_command"]
     help="A Ray cluster to join (e.g. auto or HOST:PORT); without it a local Ray starts.",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Keep the store in step with the folders given: also delete the documents read "
+    "from them before whose file (or JSON-lines record) is gone.",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Read symbolic links in folders that lead outside them (skipped by default).",
+)
+@click.option(
     "--progress/--no-progress",
     default=True,
     show_default=True,
@@ -105,6 +116,8 @@ def ingest_command(
     engine: str,
     workers: int | None,
     ray_address: str | None,
+    prune: bool,
+    follow_symlinks: bool,
     progress: bool,
 ) -> None:
     """Chunk, embed and store files and folders (.txt, .md, .jsonl, .parquet; .gz too).
@@ -112,56 +125,51 @@ def ingest_command(
     With --engine ray the work runs on Ray Data worker pools and writes the same rows.
     Re-running is cheap: unchanged documents are skipped, changed ones replaced, and an
     interrupted run picks up where it stopped. A file's doc_id is its path relative to the
-    folder given (or its name, for a file given directly).
+    folder given (or its name, for a file given directly). Files are read as UTF-8 (see
+    docs/store.md); an unusable file is skipped with its reason, and nothing usable at all
+    is an error.
     """
-    from mnemonic import ChunkingConfig, IndexConfig, MnemonicStore
+    from mnemonic import IndexConfig, InputFileError, MnemonicStore
 
     if engine != "ray" and (workers is not None or ray_address is not None):
         raise click.UsageError("--workers and --ray-address need --engine ray")
-    chunking = None
-    if chunk_tokens is not None or overlap_tokens is not None:
-        defaults = ChunkingConfig()
-        chunking = ChunkingConfig(
-            chunk_tokens=chunk_tokens or defaults.chunk_tokens,
-            overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
-        )
-    encoders = _chunk_encoders(hyperword_tokenizer, encoder_spec)
+    if engine == "ray" and prune:
+        raise click.UsageError("--prune needs the local engine")
     store = MnemonicStore(
         store_dir,
         embedder=_load_embedder(embedder),
         base_model=model,
-        chunking=chunking,
+        chunking=_chunking(chunk_tokens, overlap_tokens),
         index=IndexConfig(kind=index_kind),
-        encoders=encoders,
+        encoders=_chunk_encoders(hyperword_tokenizer, encoder_spec),
         batch_size=batch_size,
     )
     with store:
-        report = _ingest(store, paths, engine, workers, batch_size, ray_address, progress)
+        report = _ingest(
+            store,
+            paths,
+            engine=engine,
+            workers=workers,
+            batch_size=batch_size,
+            ray_address=ray_address,
+            progress=progress,
+            prune=prune,
+            follow_symlinks=follow_symlinks,
+        )
         stats = store.stats()
-    _echo_report(report)
+    _echo_report(report, prune=prune)
     click.echo(
         f"store {store_dir}: {stats.documents} documents, {stats.chunks} chunks, "
         f"{stats.bytes_on_disk / 1e6:.1f} MB, index {stats.index_kind}"
     )
+    if report.documents_seen == 0 and report.skipped:
+        raise InputFileError(f"nothing could be ingested: {_skipped_line(report.skipped)}")
 
 
-def _chunk_encoders(hyperword_tokenizer: str | None, encoder_spec: str | None) -> list:
-    from mnemonic import create_chunk_encoder, load_soft_chunk_encoders
-
-    encoders = []
-    if hyperword_tokenizer is not None:
-        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
-    if encoder_spec is not None:
-        encoders.extend(
-            load_soft_chunk_encoders(None if encoder_spec == "default" else encoder_spec)
-        )
-    return encoders
-
-
-def _ingest(store, paths, engine, workers, batch_size, ray_address, progress):
+def _ingest(store, paths, *, engine, workers, batch_size, ray_address, progress, **options):
     """Ingest with the engine asked for; returns the `IngestReport`."""
     if engine != "ray":
-        return store.ingest_paths(paths, progress=progress)
+        return store.ingest_paths(paths, progress=progress, **options)
     from mnemonic import ingest_files
 
     return ingest_files(
@@ -171,22 +179,24 @@ def _ingest(store, paths, engine, workers, batch_size, ray_address, progress):
         batch_size=batch_size,
         address=ray_address,
         progress=progress,
+        follow_symlinks=options["follow_symlinks"],
     )
 
 
-def _echo_report(report) -> None:
+def _echo_report(report, *, prune: bool) -> None:
     """The ingest report: counts, rate, seconds per stage, skipped inputs with their reason."""
+    pruned = f", {report.documents_pruned} pruned" if prune else ""
     click.echo(
         f"ingested {report.chunks_written} chunks from {report.documents_written} documents "
-        f"({report.documents_unchanged} unchanged, {len(report.skipped)} inputs skipped) in "
-        f"{report.seconds:.1f} s ({report.chunks_per_second:.1f} chunks/s)"
+        f"({report.documents_unchanged} unchanged, {len(report.skipped)} inputs skipped"
+        f"{pruned}) in {report.seconds:.1f} s ({report.chunks_per_second:.1f} chunks/s)"
     )
     stages = ", ".join(f"{name} {s:.1f}" for name, s in report.stage_seconds.items())
     click.echo(f"seconds per stage (summed over workers): {stages}")
     for item in report.skipped[:20]:
-        click.echo(f"skipped {item.path}: {item.reason}")
+        click.echo(f"skipped {item.path}: {item.reason}", err=True)
     if len(report.skipped) > 20:
-        click.echo(f"... and {len(report.skipped) - 20} more skipped inputs")
+        click.echo(f"... and {len(report.skipped) - 20} more skipped inputs", err=True)
 
 
 @click.command("search")
@@ -213,6 +223,41 @@ def search_command(query: str, store_dir: Path, k: int, where: str | None, as_js
     for rank, hit in enumerate(hits, start=1):
         click.echo(f"{rank}. {hit.score:.3f}  {hit.doc_id}  (chunk {hit.chunk_index})")
         click.echo("   " + hit.text.replace("\n", "\n   "))
+
+
+def _chunking(chunk_tokens: int | None, overlap_tokens: int | None):
+    """The chunking asked for (None: the store's, or the default for a new store)."""
+    from mnemonic import ChunkingConfig
+
+    if chunk_tokens is None and overlap_tokens is None:
+        return None
+    defaults = ChunkingConfig()
+    return ChunkingConfig(
+        chunk_tokens=chunk_tokens or defaults.chunk_tokens,
+        overlap_tokens=defaults.overlap_tokens if overlap_tokens is None else overlap_tokens,
+    )
+
+
+def _chunk_encoders(hyperword_tokenizer: str | None, encoder_spec: str | None) -> list:
+    """The chunk encoders of `--hyperword-tokenizer` and `--encoder`."""
+    from mnemonic import create_chunk_encoder
+
+    encoders = []
+    if hyperword_tokenizer is not None:
+        encoders.append(create_chunk_encoder("hyperword", path=hyperword_tokenizer))
+    if encoder_spec is not None:
+        from hyperword.encoder import HyperwordEncoder
+        from mnemonic import soft_chunk_encoders
+
+        path = None if encoder_spec == "default" else encoder_spec
+        encoders.extend(soft_chunk_encoders(HyperwordEncoder.from_pretrained(path)))
+    return encoders
+
+
+def _skipped_line(skipped: list) -> str:
+    """The skipped inputs and their reasons, on one line."""
+    shown = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+    return shown + (f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else "")
 
 
 def _load_embedder(name: str | None):

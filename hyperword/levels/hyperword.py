@@ -11,7 +11,8 @@ __all__ = ["HYPERWORD", "HyperwordLevel"]
 
 
 class HyperwordLevel(Level):
-    """Hyperword ids (`HyperwordTokenizer`); a prefix of ids is valid text, so it cuts.
+    """Hyperword ids (`HyperwordTokenizer`); a prefix of ids is valid text, so it cuts (on a
+    word boundary, never inside a word or a number).
 
     Stored ids are used only when they expand to the chunk's own base tokens under the
     loaded tokenizer (ids of another tokenizer are re-encoded).
@@ -55,7 +56,13 @@ class HyperwordLevel(Level):
         keep: int | None = None,
         excerpt: Excerpt | None = None,
     ) -> Any:
-        ids = list(value or [])[:keep]  # hyperword ids: a prefix
+        from hyperword.sentences import word_boundary_cut
+
+        ids = list(value or [])
+        if keep is not None and keep < len(ids):  # a prefix ending on a word boundary
+            hyperwords = parts.hyperword_tokenizer
+            lengths = [len(hyperwords.expand([i])) for i in ids]
+            ids = ids[: word_boundary_cut(parts.tokenizer, text, ids, keep, lengths=lengths)]
         return parts.hyperword_tokenizer.embed(ids, parts.model)[0]  # (n, d)
 
     def to_column(self, value: Any) -> Any:

@@ -11,7 +11,8 @@ __all__ = ["TEXT", "TextLevel"]
 
 
 class TextLevel(Level):
-    """Base tokens as they are; a cut keeps a prefix, or with `excerpt` the best sentences."""
+    """Base tokens as they are; a cut keeps a prefix ending on a word boundary (never inside
+    a word or a number), or with `excerpt` the sentences nearest the question."""
 
     name = "text"
     ratio = 1.0
@@ -33,10 +34,14 @@ class TextLevel(Level):
         excerpt: Excerpt | None = None,
     ) -> Any:
         from hyperword.rows import token_rows
+        from hyperword.sentences import word_boundary_cut
 
         ids = list(base_ids)
         if keep is not None and keep < len(ids):
-            ids = excerpt(text, keep) if excerpt is not None else ids[:keep]
+            if excerpt is not None:
+                ids = excerpt(text, keep)
+            else:
+                ids = ids[: word_boundary_cut(parts.tokenizer, text, ids, keep)]
         return token_rows(parts.model, ids)  # (n, d)
 
 

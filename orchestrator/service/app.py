@@ -20,7 +20,9 @@ from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
 from hyperword import __version__
+from hyperword.text_files import check_unicode
 from orchestrator.conversation import Turn, split_messages
+from orchestrator.exceptions import OptionError
 from orchestrator.options import ask_fields
 from orchestrator.orchestrator import AnswerStream
 from orchestrator.service.body_limit import BodyLimitMiddleware
@@ -31,7 +33,13 @@ from orchestrator.service.chat import (
     sse,
     usage,
 )
-from orchestrator.service.errors import ServiceError, error_body, install_error_handlers, status_for
+from orchestrator.service.errors import (
+    ServiceError,
+    error_body,
+    install_error_handlers,
+    public_message,
+    status_for,
+)
 from orchestrator.service.schemas import (
     AddDocumentsRequest,
     AskRequest,
@@ -106,6 +114,7 @@ def _memory_routes(app: FastAPI, state: ServiceState) -> None:
 
     @app.delete("/v1/memory/{doc_id:path}")
     def delete_memory(doc_id: str, store: str | None = None) -> dict[str, Any]:
+        check_unicode(doc_id, "doc_id", error=OptionError)
         removed = state.delete(store, doc_id)
         return {"store": store or state.default_store, "doc_id": doc_id, "chunks_removed": removed}
 
@@ -185,6 +194,5 @@ async def _chat_events(
                 yield chunk(usage=usage(value))
         else:
             status = status_for(value)
-            message = str(value) if status < 500 else "internal error; see the server log"
-            yield sse(error_body(status, message))
+            yield sse(error_body(status, public_message(value, status)))
     yield sse("[DONE]")

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hyperword.exceptions import HyperwordError
 
-__all__ = ["ServiceError", "error_body", "install_error_handlers", "status_for"]
+__all__ = ["ServiceError", "error_body", "install_error_handlers", "public_message", "status_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,23 @@ def error_body(status: int, message: str) -> dict[str, Any]:
 
 def _response(status: int, message: str) -> JSONResponse:
     return JSONResponse(error_body(status, message), status_code=status)
+
+
+def public_message(error: Exception, status: int) -> str:
+    """What an HTTP client is told: what was wrong with the request, never the server's
+    paths or internals (the server log keeps the details)."""
+    from mnemonic.exceptions import StoreBusyError, StoreCorruptError
+
+    if isinstance(error, StoreBusyError):
+        return "the store is being written by another process; try again shortly"
+    if isinstance(error, StoreCorruptError):  # the line names the store's folder: log only
+        return (
+            "the store is damaged and answers nothing until it is repaired "
+            "(`hyperword store check DIR --repair`; the server log says what failed)"
+        )
+    if status >= 500:
+        return "internal error; see the server log"
+    return str(error)
 
 
 def status_for(error: Exception) -> int:
@@ -118,11 +135,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HyperwordError)
     async def _toolkit(request: Request, error: HyperwordError) -> JSONResponse:
         status = status_for(error)
-        if status == 503:  # a damaged store: the message says it all
+        if status == 503:  # a damaged store: the line says what failed and what to run
             logger.error("error serving %s: %s", request.url.path, error)
-        elif status >= 500:
-            logger.exception("error serving %s", request.url.path, exc_info=error)
-        return _response(status, str(error))
+        elif status >= 500 or status == 409:
+            logger.warning("error serving %s: %s", request.url.path, error, exc_info=status >= 500)
+        return _response(status, public_message(error, status))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from hyperword.text_files import find_lone_surrogate
+from mnemonic.filters import check_where
 from orchestrator.options import OptionSpec, ask_fields
 from orchestrator.service.openai_fields import (
     NEUTRAL_MESSAGE_VALUES,
@@ -31,13 +33,31 @@ __all__ = [
 
 
 class _Strict(BaseModel):
+    """Unknown fields refused; every string (nested ones too) must be valid Unicode."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _valid_unicode(self) -> Any:
+        surrogate = find_lone_surrogate(self.model_dump())
+        if surrogate:
+            raise ValueError(f"{surrogate} is a lone surrogate, not valid Unicode text")
+        return self
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is blank (only whitespace): nothing to store")
+    return value
 
 
 class DocumentIn(_Strict):
     doc_id: str = Field(min_length=1, max_length=512, description="upsert key")
-    text: str = Field(min_length=1, description="the document's text")
+    text: str = Field(min_length=1, description="the document's text (not blank)")
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _blank_id = field_validator("doc_id")(_not_blank)
+    _blank_text = field_validator("text")(_not_blank)
 
 
 class AddDocumentsRequest(_Strict):
@@ -50,6 +70,11 @@ class SearchRequest(_Strict):
     k: int = Field(default=5, ge=1, le=100)
     where: str | None = Field(default=None, max_length=1000)
     store: str | None = None
+
+    @field_validator("where")
+    @classmethod
+    def _one_predicate(cls, value: str | None) -> str | None:
+        return None if value is None else check_where(value)
 
 
 def _annotation(spec: OptionSpec) -> Any:
@@ -67,7 +92,8 @@ def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
     """A pydantic field for an `AskOptions` field: optional, same bounds and help."""
     if spec.kind is list and spec.choices is None:  # bounds are in the annotation
         return (_annotation(spec) | None, Field(default=None, description=spec.help, **extra))
-    bounds = {**spec.bounds, **({"min_length": 1} if spec.kind is list else {}), **extra}
+    finite = {"allow_inf_nan": False} if spec.kind is float else {}
+    bounds = {**spec.bounds, **({"min_length": 1} if spec.kind is list else {}), **finite, **extra}
     return (_annotation(spec) | None, Field(default=None, description=spec.help, **bounds))
 
 

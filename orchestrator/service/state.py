@@ -125,14 +125,14 @@ class ServiceState:
             return target.add_documents(documents)
 
     def delete(self, store: str | None, doc_id: str) -> int:
-        """Delete a document; 404 when the store has no such document."""
+        """Delete a document and its chunks (how many); 404 when it was not in the store."""
         target = self.orchestrator(store).store
         with self.write_lock:
-            removed = target.delete(doc_id)
-        if removed == 0:
+            removed = target.delete_documents([doc_id])
+        if removed.documents == 0:
             name = store or self.default_store
             raise ServiceError(404, f"no document '{doc_id}' in store '{name}'")
-        return removed
+        return removed.chunks
 
     def search(self, store: str | None, query: str, *, k: int, where: str | None) -> list:
         target = self.orchestrator(store).store
@@ -156,5 +156,6 @@ class ServiceState:
             "model": self.model_name,
             "levels": list(first.levels),
             "budget": first.options.budget,
+            "max_positions": first.max_positions,
             "stores": stores,
         }

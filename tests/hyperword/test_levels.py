@@ -120,3 +120,31 @@ def test_a_new_soft_rung_is_one_registration(ratio_12, model, base_tokenizer):
 def test_soft_levels_refuse_a_bad_ratio():
     with pytest.raises(ValueError, match="ratio"):
         SoftLevel("half", ratio=1)
+
+
+PRICE = "The Velloran Glass Bridge toll is 90210 crowns; it was set in 1911."
+
+
+def _cut_inside_the_number(ids, decode):
+    """A `keep` whose plain prefix of `ids` would end inside 90210."""
+    for keep in range(1, len(ids)):
+        if decode(ids[:keep]).rstrip().endswith(("9", "90", "902", "9021")):
+            return keep
+    raise AssertionError("no cut falls inside the number")
+
+
+@pytest.mark.parametrize("level", ["text", "hyperword"])
+def test_a_cut_never_ends_inside_a_number(level, model, base_tokenizer, hyperword_tokenizer):
+    parts = LevelParts(model, base_tokenizer, hyperword_tokenizer=hyperword_tokenizer)
+    base = base_tokenizer(PRICE, add_special_tokens=False).input_ids
+    value = LEVELS[level].encode([PRICE], parts)[0]
+    ids = base if level == "text" else value
+
+    def decode(some):
+        return base_tokenizer.decode(some if level == "text" else hyperword_tokenizer.expand(some))
+
+    keep = _cut_inside_the_number(ids, decode)
+    rows = LEVELS[level].rows(PRICE, base, value, parts, keep=keep)
+    text = decode(ids[: rows.shape[0]])
+    assert 0 < rows.shape[0] <= keep
+    assert PRICE.startswith(text) and text.rstrip().endswith("is")

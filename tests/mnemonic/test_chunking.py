@@ -93,3 +93,11 @@ def test_gemma_token_counts_match_the_base_tokenizer():
         assert chunk.tokens <= 64
         recount = len(tokenizer(chunk.text, add_special_tokens=False)["input_ids"])
         assert abs(recount - chunk.tokens) <= 1
+
+
+def test_chinese_text_is_chunked_at_its_full_stops(tokenizer):
+    sentence = "长城是中国古代的军事防御工程。"
+    chunker = Chunker(tokenizer, ChunkingConfig(chunk_tokens=64, overlap_tokens=0))
+    chunks = chunker.chunk_text(sentence * 12)
+    assert len(chunks) > 1
+    assert all(chunk.text.endswith("。") for chunk in chunks)

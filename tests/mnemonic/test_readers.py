@@ -75,3 +75,23 @@ def test_hash_changes_with_content_only(tmp_path):
     path.write_text("two")
     (changed,), _ = _docs([path])
     assert first.doc_hash == again.doc_hash != changed.doc_hash
+
+
+def test_bom_and_crlf_are_read_away_in_every_format(tmp_path):
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "a.txt").write_bytes(bom + b"Alpha text.\r\nSecond line.\r\n")
+    records = b'{"id": "r1", "text": "One."}\r\n{"id": "r2", "text": "Two.\\r\\nThree."}\r\n'
+    (tmp_path / "b.jsonl").write_bytes(bom + records)
+    docs, skipped = _docs([tmp_path])
+    assert skipped == []
+    texts = {d.doc_id: "".join(d.blocks()) for d in docs}
+    assert texts == {"a.txt": "Alpha text.\nSecond line.\n", "r1": "One.", "r2": "Two.\nThree."}
+
+
+def test_plain_files_keep_the_hash_of_their_bytes(tmp_path):
+    import hashlib
+
+    path = tmp_path / "a.txt"
+    path.write_bytes("Plain UTF-8, é, with \\n line ends.\n".encode())
+    (doc,), _ = _docs([path])
+    assert doc.doc_hash == hashlib.sha256(path.read_bytes()).hexdigest()[:32]

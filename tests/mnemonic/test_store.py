@@ -201,3 +201,38 @@ def test_registered_encoders_fill_their_columns(make_store):
 
     with pytest.raises(IncompatibleStoreError, match="scene encoder"):
         make_store(encoders=[NewerScene()])
+
+
+def test_filters_are_one_predicate_and_their_errors_hide_internals(make_store):
+    from mnemonic import ConfigError
+
+    store = make_store()
+    store.add_documents([{"doc_id": "a", "text": "The Velloran Glass Bridge is in Brask."}])
+    with pytest.raises(ConfigError, match="';' ends the predicate"):
+        store.search("bridge", where="1=1; drop table chunks")
+    for where in ("text > 5", "chunk_index = 'abc'", "no such column = 1", "(((("):
+        with pytest.raises(ConfigError, match="invalid filter") as caught:
+            store.search("bridge", where=where)
+        message = str(caught.value)
+        assert ".rs" not in message and "/root" not in message and "Velloran" not in message
+    assert [h.doc_id for h in store.search("bridge", where="doc_id = 'a;b' OR doc_id = 'a'")]
+
+
+def test_blank_and_invalid_documents(make_store):
+    from mnemonic import InputFileError
+
+    store = make_store()
+    report = store.add_documents(
+        [{"doc_id": "blank", "text": " \n\t "}, {"doc_id": "ok", "text": "Real text here."}]
+    )
+    assert [s.reason for s in report.skipped] == ["blank text (nothing to store)"]
+    assert store.stats().documents == 1
+    bad = [
+        {"doc_id": "x", "text": "Fine."},
+        {"doc_id": "y", "text": "t", "metadata": {"k": "\udc80"}},
+    ]
+    with pytest.raises(InputFileError, match="lone surrogate"):
+        store.add_documents(bad)
+    assert store.stats().documents == 1  # nothing of the batch was written
+    assert store.delete_documents(["never"]).documents == 0
+    assert store.delete_documents(["ok"]).documents == 1

@@ -56,3 +56,15 @@ def test_ask_refuses_unavailable_levels(folder_store, model_folder, tmp_path):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
     assert "Error: level(s) unavailable (concept: no encoder loaded)" in result.output
+
+
+def test_ask_refuses_a_budget_the_model_cannot_read(folder_store, model_folder, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(folder_store, store)
+    args = ["ask", "Q?", "--store", str(store), "--model", str(model_folder), "--encoder", "none"]
+    result = CliRunner().invoke(cli, [*args, "--budget", "100000"])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: budget 100000 does not fit the model") and "2048" in last
+    where = CliRunner().invoke(cli, [*args, "--where", "1=1; drop table chunks"])
+    assert where.exit_code == 1 and "Error: invalid filter: ';'" in where.output

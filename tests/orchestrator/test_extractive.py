@@ -73,8 +73,57 @@ def test_excerpt_keeps_the_sentences_nearest_the_question_in_order(embedder, bas
 def test_an_overlong_best_sentence_is_cut_not_dropped(embedder, base_tokenizer):
     focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
     ids = focus.excerpt(base_tokenizer, PASSAGE, 5)
-    assert len(ids) == 5
+    kept = base_tokenizer.decode(ids)
+    assert 0 < len(ids) <= 5 and kept.strip() and DESIGN.startswith(kept.strip())
+    assert DESIGN[len(kept.strip())] == " "  # ends between two words
     assert focus.excerpt(base_tokenizer, "", 5) == []
+
+
+# the answer is in the last sentence; an excerpt of about half the passage must keep it
+SCRIPTS = {
+    "chinese": (
+        "长城是中国古代的军事防御工程。它东起山海关，西至嘉峪关。许多游客每年都去参观长城。"
+        "长城的总长度超过两万一千公里。",
+        "长城的总长度是多少？",
+        "两万一千公里",
+    ),
+    "japanese": (
+        "東京タワーは東京都港区にある電波塔です。毎年多くの観光客が訪れます。"
+        "夜になると美しくライトアップされます。東京タワーの高さは三百三十三メートルです。",
+        "東京タワーの高さは何メートルですか？",
+        "三百三十三メートル",
+    ),
+    "hindi": (
+        "ताजमहल आगरा शहर में यमुना नदी के किनारे स्थित है। हर साल लाखों पर्यटक इसे देखने आते हैं। "
+        "यह सफेद संगमरमर से बना है। ताजमहल का निर्माण सन सोलह सौ तिरपन में पूरा हुआ।",
+        "ताजमहल का निर्माण कब पूरा हुआ?",
+        "सोलह सौ तिरपन",
+    ),
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_excerpts_find_the_last_sentence_in_any_script(script, embedder, base_tokenizer):
+    passage, question, answer = SCRIPTS[script]
+    focus = SentenceScorer(question, _embed(embedder))
+    whole = len(base_tokenizer(passage, add_special_tokens=False).input_ids)
+    ids = focus.excerpt(base_tokenizer, passage, whole // 2)
+    assert 0 < len(ids) <= whole // 2
+    assert answer in base_tokenizer.decode(ids)
+
+
+def test_text_without_sentence_ends_keeps_the_segment_the_question_is_about(
+    embedder, base_tokenizer
+):
+    record = (
+        '{"name": "Velloran Glass Bridge", "town": "Brask", "river": "Quell", '
+        '"opened": 1911, "designer": "Marisol Dutrane", "toll": "none", "postcode": 90210}'
+    )
+    focus = SentenceScorer("What is the postcode of the bridge?", _embed(embedder))
+    total = len(base_tokenizer(record, add_special_tokens=False).input_ids)
+    ids = focus.excerpt(base_tokenizer, record, total // 3)
+    kept = base_tokenizer.decode(ids)
+    assert "90210" in kept and '"town"' not in kept  # not the record's opening
 
 
 @dataclass(frozen=True)

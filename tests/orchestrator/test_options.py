@@ -55,3 +55,28 @@ def test_the_service_bodies_take_the_same_options_and_bounds():
         assert ask[spec.name]["description"] == spec.help
     max_tokens = next(s for s in chat["max_tokens"]["anyOf"] if s.get("type") != "null")
     assert max_tokens["maximum"] == AskOptions.__dataclass_fields__["max_new_tokens"].metadata["le"]
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"seed": 2**64}, "seed"),
+        ({"top_k": 10**12}, "top_k"),
+        ({"temperature": float("nan")}, "finite"),
+        ({"top_p": float("inf")}, "finite"),
+        ({"policy_options": {"min_score": float("nan")}}, "min_score"),
+        ({"policy_options": {"max_gap": [1]}}, "max_gap"),
+        ({"where": "doc_id = 'a'; drop table chunks"}, "';'"),
+        ({"where": "doc_id = 'a' -- and the rest"}, "comments"),
+        ({"where": "doc_id = 'a"}, "not closed"),
+        ({"where": "doc_id = '\ud800'"}, "surrogate"),
+        ({"template": "\udc80"}, "surrogate"),
+    ],
+)
+def test_values_that_would_break_later_are_refused_here(options, words):
+    with pytest.raises(OptionError, match=words):
+        AskOptions(**options)
+
+
+def test_a_semicolon_inside_a_quoted_value_is_fine():
+    assert AskOptions(where="doc_id = 'a;b' AND text != 'it''s'").where

@@ -132,6 +132,32 @@ def test_bad_options_raise_clear_errors(orchestrator):
         orchestrator.ask(QUESTION, template="no-such-template")
     with pytest.raises(OptionError, match="at most 4000"):
         orchestrator.ask("why? " * 1000)
+    with pytest.raises(OptionError, match="lone surrogate"):
+        orchestrator.ask("Who designed the bridge\ud800?")
+    with pytest.raises(OptionError, match="seed"):
+        orchestrator.ask(QUESTION, temperature=0.5, seed=2**64)
+    with pytest.raises(OptionError, match="min_score"):
+        orchestrator.ask(QUESTION, policy_options={"min_score": float("nan")})
+    with pytest.raises(OptionError, match="';' ends the predicate"):
+        orchestrator.ask(QUESTION, where="1=1; drop table chunks")
+
+
+def test_a_budget_past_the_models_positions_is_refused_with_the_largest_that_fits(orchestrator):
+    assert orchestrator.max_positions == 2048  # the tiny model's config
+    with pytest.raises(OptionError, match="max_position_embeddings") as caught:
+        orchestrator.ask(QUESTION, budget=4096)
+    largest = int(str(caught.value).rsplit("at most ", 1)[1])
+    assert 1000 < largest < 2048 - 32  # less the prompt and max_new_tokens (32)
+    check_report(orchestrator.ask(QUESTION, budget=largest, max_new_tokens=2), largest)
+    with pytest.raises(OptionError, match="max_position_embeddings"):
+        orchestrator.ask(QUESTION, budget=largest + 1)
+    with pytest.raises(OptionError, match="max_position_embeddings"):
+        Orchestrator(
+            orchestrator.store,
+            model=orchestrator.model,
+            base_tokenizer=orchestrator.base_tokenizer,
+            budget=5000,
+        )
 
 
 def test_orchestrator_needs_a_tokenizer_with_a_loaded_model(store, model):

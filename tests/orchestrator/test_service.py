@@ -20,6 +20,7 @@ import pytest
 
 SERVE = [sys.executable, "-c", "from hyperword.cli import cli; cli()", "serve"]
 MAX_BODY = 64 * 1024
+SERVED: dict = {}  # the folder the module's server serves from
 
 
 def free_port() -> int:
@@ -32,6 +33,7 @@ def free_port() -> int:
 def server(tmp_path_factory, folder_store, model_folder):
     """Base URL of a running server over `facts` (the default), `spare` and a new `fresh`."""
     root = tmp_path_factory.mktemp("serve")
+    SERVED["root"] = root
     shutil.copytree(folder_store, root / "facts")
     shutil.copytree(folder_store, root / "spare-copy")
     port = free_port()
@@ -278,10 +280,16 @@ def test_chat_completions_stream(client):
 JSON = {"content-type": "application/json"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 USER = [{"role": "user", "content": "Q?"}]
+LONE = '{"k": "\\ud800"}}]}'  # metadata holding a lone surrogate, and the closing brackets
 
 
 def post(path, body, status, words):
     return ("POST", path, {"json": body}, status, words)
+
+
+def raw(path, body: str, status, words):
+    """A body sent as written (JSON that httpx would not write: NaN, lone surrogates)."""
+    return ("POST", path, {"content": body.encode(), "headers": JSON}, status, words)
 
 
 BAD_REQUESTS = [
@@ -319,6 +327,25 @@ BAD_REQUESTS = [
     post("/v1/chat/completions", {"messages": [{"role": "wizard", "content": "Q"}]}, 422, "role"),
     post("/v1/chat/completions", {"messages": USER, "stream": True, "store": "x"}, 404, "store"),
     post("/v1/chat/completions", {"messages": USER, "stream": True, "policy": "x"}, 400, "policy"),
+    # values that would break later (issue 18, item 10) and blank documents (item 8)
+    post("/v1/memory", {"documents": [{"doc_id": "b", "text": " \n\t "}]}, 422, "blank"),
+    post("/v1/memory", {"documents": [{"doc_id": "  ", "text": "t"}]}, 422, "blank"),
+    raw(
+        "/v1/memory",
+        '{"documents": [{"doc_id": "s", "text": "t", "metadata": ' + LONE,
+        422,
+        "surrogate",
+    ),
+    raw("/v1/ask", '{"question": "Who?\\udc80"}', 422, "unicode"),
+    post("/v1/ask", {"question": "Q?", "seed": 2**64}, 422, "seed"),
+    post("/v1/chat/completions", {"messages": USER, "stream": True, "seed": 2**64}, 422, "seed"),
+    post("/v1/ask", {"question": "Q?", "top_k": 2**70}, 422, "top_k"),
+    raw("/v1/ask", '{"question": "Q?", "temperature": NaN}', 422, "temperature"),
+    raw("/v1/ask", '{"question": "Q?", "policy_options": {"min_score": NaN}}', 400, "min_score"),
+    post("/v1/ask", {"question": "Q?", "where": "1=1; drop table chunks"}, 400, "';'"),
+    post("/v1/search", {"query": "q", "where": "1=1; drop table chunks"}, 422, "';'"),
+    post("/v1/search", {"query": "q", "where": "doc_id = 'x' -- rest"}, 422, "comments"),
+    post("/v1/ask", {"question": "Q?", "budget": 4096}, 400, "max_position_embeddings"),
     ("GET", "/v1/nothing-here", {}, 404, "no endpoint"),
     ("GET", "/v1/ask", {}, 405, "not allowed"),
 ]
@@ -348,6 +375,37 @@ def test_oversize_bodies_get_413(client):
         413,
     )
     assert "over the limit" in message
+
+
+def test_blank_documents_are_not_counted(client):
+    before = client.get("/healthz").json()["stores"]["facts"]["documents"]
+    error_of(client.post("/v1/memory", json={"documents": [{"doc_id": "w", "text": "  "}]}), 422)
+    assert client.get("/healthz").json()["stores"]["facts"]["documents"] == before
+    error_of(client.delete("/v1/memory/w"), 404)
+
+
+def test_errors_name_neither_internal_paths_nor_stored_text(client):
+    for where in ("text > 5", "chunk_index = 'abc'", "no_such_column = 1"):
+        response = client.post("/v1/search", json={"query": "bridge", "where": where})
+        message = error_of(response, 400)
+        assert "invalid filter" in message
+        for leak in (".rs", "/root", ".cargo", "Velloran", "Quibbit"):
+            assert leak not in message, message
+
+
+def test_a_busy_store_is_a_409_without_its_path(client):
+    from mnemonic import MnemonicStore
+
+    folder = SERVED["root"] / "spare-copy"
+    with MnemonicStore(folder, create=False) as other, other.writing():
+        body = {"documents": [{"doc_id": "n", "text": "The lock test."}], "store": "spare"}
+        message = error_of(client.post("/v1/memory", json=body), 409)
+    assert "another process" in message
+    assert str(SERVED["root"]) not in message and "/" not in message, message
+
+
+def test_healthz_reports_the_models_positions(client):
+    assert client.get("/healthz").json()["max_positions"] == 2048
 
 
 def test_server_still_healthy_after_bad_input(client):
