@@ -40,6 +40,10 @@ def _read_parquet_file(
     try:
         for record in _records(path):
             number += 1
+            text = record.get("text")
+            if not isinstance(text, str) or not text.strip():
+                note_skipped(skipped, f"{path}:{number}", "row has no text")
+                continue
             try:
                 document = jsonl_document(
                     record, path=path, number=number, doc_id=doc_id, block_chars=block_chars

@@ -66,10 +66,18 @@ class SoftTokenChunkEncoder:
         out: dict[str, list[np.ndarray]] = {level: [] for level in levels}
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
-            soft = self.encoder.encode_levels(batch, levels=list(levels))  # level -> (slots, d)
+            soft = _encode_levels(self.encoder, batch, list(levels))  # level -> [(slots, d)]
             for level in levels:
                 out[level].extend(s.float().cpu().numpy().astype(np.float16) for s in soft[level])
         return out
+
+
+def _encode_levels(encoder: Any, spans: list[str], levels: list[str]) -> dict[str, list]:
+    """`encoder.encode_levels` (one read of each span for every level) where the encoder has
+    it; else each span encoded alone at each level (`SoftTokenEncoder.encode`)."""
+    if hasattr(encoder, "encode_levels"):
+        return encoder.encode_levels(spans, levels=levels)
+    return {lv: [encoder.encode([span], level=lv)[0] for span in spans] for lv in levels}
 
 
 DEFAULT = "default"  # the folder name that loads the shipped encoder

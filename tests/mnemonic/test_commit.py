@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from mnemonic import ChunkNotFoundError, Document, MnemonicStore, StoreCorruptError
-from mnemonic.ingest import _Pipeline
+from mnemonic.ingest import IngestPipeline
 from mnemonic.readers import source_from_document
 from mnemonic.salvage import table_versions
 from tests.mnemonic.conftest import make_documents
@@ -46,7 +46,7 @@ def _die_midway(store: MnemonicStore, doc: Document) -> None:
 
     with store.writing():
         store.sync_index()
-        pipeline = _Pipeline(store, progress=False)
+        pipeline = IngestPipeline(store, progress=False)
         with pytest.raises(Killed):
             pipeline.add(dataclasses.replace(source, blocks=blocks))
         pipeline.close()

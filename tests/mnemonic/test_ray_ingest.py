@@ -66,7 +66,7 @@ def test_ray_ingest_writes_the_rows_of_a_single_process_ingest(
     assert report.chunks_written == expected.chunks_written > 0
     assert report.documents_written == expected.documents_written == 7
     assert set(report.skipped) == set(expected.skipped)
-    assert {s.reason for s in report.skipped} >= {"binary file (contains NUL bytes)"}
+    assert any(s.reason.startswith("binary file (") for s in report.skipped)
     assert all(report.stage_seconds[s] > 0 for s in ("read", "chunk", "embed", "encode", "write"))
     _assert_same_rows(tmp_path / "ray", tmp_path / "single")
     assert store.stats().index_vectors == report.chunks_written
@@ -214,7 +214,7 @@ def test_ingest_cli_engine_ray_then_search(ray_cluster, tmp_path, monkeypatch, e
     result = CliRunner().invoke(cli, [*args, "--engine", "ray", "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert "from 7 documents (0 unchanged, 2 inputs skipped)" in result.output
-    assert "bad.txt: binary file (contains NUL bytes)" in result.output
+    assert "bad.txt: binary file (a NUL byte at byte offset" in result.output
     assert "seconds per stage" in result.output
     found = CliRunner().invoke(cli, ["search", "beetles in town 2", "--store", str(tmp_path / "s")])
     assert found.exit_code == 0 and "b.md" in found.output
