@@ -10,7 +10,9 @@ Each document carries a content hash. A document counts as stored once its row i
   document id, document hash, chunk index and text) and commits the document; rows of
   versions that never got committed are removed at the end of every run.
 
-One process writes at a time (`MnemonicStore.writing`); others may search meanwhile.
+One process writes at a time (`MnemonicStore.writing`); others may search meanwhile. After
+the rows are committed the FAISS index, the lexical index and the link table are brought up
+to them (`MnemonicStore.sync_index`, `MnemonicStore.sync_lexical_and_links`).
 """
 
 from __future__ import annotations
@@ -268,7 +270,8 @@ def run_ingest(
             _delete_uncommitted(store, pipeline.committed, pipeline.present, None)
         finally:
             pipeline.close()
-        store.sync_index(persist=True)
+        store.sync_lexical_and_links()  # lexical index, link table: after the commit
+        store.sync_index(persist=True)  # after the lexical index, which moves the version
     report = IngestReport(
         documents_seen=pipeline.seen,
         documents_written=pipeline.docs_written,

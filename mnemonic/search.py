@@ -17,7 +17,14 @@ from mnemonic.exceptions import ConfigError
 from mnemonic.index_sync import IndexSync
 from mnemonic.schema import Chunk, Hit
 
-__all__ = ["HIT_COLUMNS", "chunk_from_record", "hit_from_record", "search_faiss", "search_lance"]
+__all__ = [
+    "HIT_COLUMNS",
+    "chunk_from_record",
+    "hit_from_record",
+    "search_faiss",
+    "search_ids",
+    "search_lance",
+]
 
 HIT_COLUMNS = ["id", "seq", "doc_id", "chunk_index", "text", "text_tokens", "metadata"]
 
@@ -69,6 +76,32 @@ def search_lance(
     except (ValueError, RuntimeError, OSError) as error:
         raise ConfigError(f"invalid filter {where!r}: {error}") from error
     return [hit_from_record(r, 1.0 - float(r["_distance"])) for r in result.to_pylist()]
+
+
+def search_ids(
+    table: Any, ids: list[str], vector: np.ndarray, where: str | None, columns: list[str]
+) -> list[Hit]:
+    """The live rows among `ids` (and `where`), each scored by cosine to `vector`, best first."""
+    from mnemonic.store import sql_quote
+
+    if not ids:
+        return []
+    table.checkout_latest()
+    predicate = f"id IN ({', '.join(sql_quote(i) for i in ids)})"
+    if where:
+        predicate = f"({predicate}) AND ({where})"
+    query = table.search().where(predicate).select([*columns, "vector"]).limit(None)
+    try:
+        result = query.to_arrow()
+    except (ValueError, RuntimeError, OSError) as error:
+        raise ConfigError(f"invalid filter {where!r}: {error}") from error
+    if result.num_rows == 0:
+        return []
+    vectors = result["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    cosines = vectors.reshape(result.num_rows, -1) @ vector  # (n,)
+    records = result.drop_columns(["vector"]).to_pylist()
+    hits = [hit_from_record(r, float(c)) for r, c in zip(records, cosines, strict=True)]
+    return sorted(hits, key=lambda hit: -hit.score)
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:

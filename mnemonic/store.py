@@ -5,12 +5,15 @@ Layout of a store folder:
     store.json            manifest: embedder, base model, chunking, encoders, toolkit version
     chunks.lance/         one row per chunk (see `mnemonic.schema`)
     documents.lance/      one row per committed document (content hash)
+    links.lance/          one row per (chunk, entity): the link table (`links.py`)
     index.json            FAISS sidecar; index-<token>.faiss the index itself
     .writer.lock          held (flock) by the one process writing
 
 The store's parts, one file each: the manifest and its checks (`manifest.py`), the writer
 lock (`writer_lock.py`), the FAISS index kept in step with the table and the seqs new rows
-get (`index_sync.py`), the two search backends (`search.py`), ingest (`ingest.py`).
+get (`index_sync.py`), the search backends (`search.py`) and modes (`hybrid.py`: dense,
+lexical, hybrid), the lexical index (`lexical.py`), the link table (`links.py`), ingest
+(`ingest.py`).
 Readers take no lock: every search refreshes to the latest table version, so searching works
 while another process ingests.
 """
@@ -32,8 +35,11 @@ from hyperword.levels import LEVELS
 from mnemonic.chunking import Chunker, ChunkingConfig
 from mnemonic.encoders import ChunkEncoder, validate_encoder
 from mnemonic.exceptions import ChunkNotFoundError, ConfigError
+from mnemonic.hybrid import DEFAULT_MODE, lexical_hits, search_mode
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.index_sync import IndexSync
+from mnemonic.lexical import refresh_lexical_index, search_lexical
+from mnemonic.links import LinkTable, Neighbour
 from mnemonic.manifest import embedder_identity, open_manifest
 from mnemonic.schema import (
     Chunk,
@@ -44,7 +50,14 @@ from mnemonic.schema import (
     documents_schema,
     level_columns,
 )
-from mnemonic.search import HIT_COLUMNS, chunk_from_record, search_faiss, search_lance
+from mnemonic.search import (
+    HIT_COLUMNS,
+    chunk_from_record,
+    hit_from_record,
+    search_faiss,
+    search_ids,
+    search_lance,
+)
 from mnemonic.writer_lock import WriterLock
 
 __all__ = ["MnemonicStore", "embedder_identity", "sql_quote"]
@@ -123,6 +136,7 @@ class MnemonicStore:
         self._db = lancedb.connect(str(self.path))
         self._chunks = self._open_table(CHUNKS, chunks_schema(self.manifest.embedding_dim))
         self._documents = self._open_table(DOCUMENTS, documents_schema())
+        self._links = LinkTable.open(self._db)  # link table
         self._check_columns()
         dim = self.manifest.embedding_dim
         self._sync = IndexSync(self.path, self._chunks, self.index_config, dim=dim)
@@ -216,6 +230,7 @@ class MnemonicStore:
             removed = self._chunks.count_rows(predicate)
             self._chunks.delete(predicate)
             self._documents.delete(predicate)
+            self.sync_lexical_and_links()
             self.sync_index(persist=True)
         return removed
 
@@ -231,6 +246,7 @@ class MnemonicStore:
                 with warnings.catch_warnings():  # "readers of old versions will fail": see above
                     warnings.simplefilter("ignore", UserWarning)
                     table.optimize(cleanup_older_than=keep_versions, delete_unverified=True)
+            self.sync_lexical_and_links(rebuild=True)
             self._sync.index = None
             self.sync_index(persist=True, rebuild=True)
 
@@ -242,22 +258,43 @@ class MnemonicStore:
         """Bring the FAISS index up to the latest table version and return it (`IndexSync`)."""
         return self._sync.sync(persist=persist, rebuild=rebuild)
 
+    def sync_lexical_and_links(self, *, rebuild: bool = False) -> None:
+        """Bring the lexical index and the link table up to the committed chunks (writer only).
+
+        The hook every write path calls after its commit (ingest, delete, compact; a
+        distributed ingest too), before `sync_index` (a new full-text index is a new table
+        version): `lexical.refresh_lexical_index`, then `LinkTable.sync`.
+        """
+        refresh_lexical_index(self._chunks, force=rebuild)  # lexical index
+        self._links.sync(self._chunks)  # link table
+
     # -- reading -------------------------------------------------------------------------
 
     def search(
-        self, query: str, *, k: int = 10, where: str | None = None, levels: Sequence[str] = ()
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        where: str | None = None,
+        levels: Sequence[str] = (),
+        mode: str = DEFAULT_MODE,
     ) -> list[Hit]:
-        """The `k` chunks most similar to `query` (cosine), best first.
+        """The `k` chunks that best match `query`, best first.
 
         Args:
-            query: Text to embed with the store's embedder.
+            query: Text to embed with the store's embedder (and match against the lexical
+                index).
             k: Number of hits.
             where: Optional LanceDB SQL predicate on chunk columns, e.g. `doc_id = 'a.md'`;
                 filtered searches run exactly in LanceDB with the filter applied first.
             levels: Levels whose stored column values come back in `Hit.stored` (read in
                 the same query as the hits).
+            mode: `hybrid` (default: dense and BM25 rankings fused by reciprocal rank),
+                `dense` (cosine similarity, FAISS) or `lexical` (BM25); see
+                `mnemonic.hybrid`. `Hit.score` is the cosine similarity in every mode.
         """
-        return self.search_by_vector(self.embed([query])[0], k=k, where=where, levels=levels)
+        vector = self.embed([query])[0]
+        return self.search_by_vector(vector, k=k, where=where, levels=levels, text=query, mode=mode)
 
     def search_by_vector(
         self,
@@ -266,12 +303,34 @@ class MnemonicStore:
         k: int = 10,
         where: str | None = None,
         levels: Sequence[str] = (),
+        text: str | None = None,
+        mode: str | None = None,
     ) -> list[Hit]:
-        """Like `search`, for a precomputed normalized vector `(dim,)`."""
+        """Like `search`, for a precomputed normalized vector `(dim,)`.
+
+        `text` (the query's text) is needed by the `lexical` and `hybrid` modes; `mode`
+        defaults to `hybrid` when `text` is given and `dense` otherwise.
+        """
         if not isinstance(k, int) or k < 1:
             raise ConfigError(f"k must be a positive int, got {k!r}")
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         columns = [*HIT_COLUMNS, *self._level_columns(levels)]
+        lexical = None
+        if text is not None:
+
+            def lexical(n: int) -> list[Hit]:
+                rows = search_lexical(self._chunks, text, n, where, columns, vector)
+                return lexical_hits(rows, hit_from_record)
+
+        def dense(n: int) -> list[Hit]:
+            return self._search_dense(vector, n, where, columns)
+
+        mode = mode or (DEFAULT_MODE if text is not None else "dense")
+        return search_mode(mode, k=k, dense=dense, lexical=lexical)
+
+    def _search_dense(
+        self, vector: np.ndarray, k: int, where: str | None, columns: list[str]
+    ) -> list[Hit]:
         if where:
             return search_lance(self._chunks, vector, k, where, columns)
         for attempt in range(2):
@@ -282,6 +341,38 @@ class MnemonicStore:
                     raise
                 self._sync.rows = None
         return []
+
+    # -- links ---------------------------------------------------------------------------
+
+    @property
+    def has_links(self) -> bool:
+        """Whether the link table holds any links (stores made before it have none)."""
+        return self._links.count() > 0
+
+    def entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """Each chunk's entities (`mnemonic.entities.Entity`), by chunk id."""
+        return self._links.entities(list(chunk_ids))
+
+    def chunks_naming(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Chunks whose entities include any of `keys` (`LinkTable.chunks_naming`)."""
+        return self._links.chunks_naming(keys)
+
+    def neighbours(self, chunk_id: str, *, k: int = 10) -> list[Neighbour]:
+        """The chunks linked to `chunk_id` through shared names and titles, best first."""
+        return self._links.neighbours(chunk_id, total=self._chunks.count_rows(), k=k)
+
+    def hits_by_id(
+        self,
+        ids: Sequence[str],
+        vector: np.ndarray,
+        *,
+        where: str | None = None,
+        levels: Sequence[str] = (),
+    ) -> list[Hit]:
+        """The live chunks among `ids` as hits scored by cosine to `vector`, best first."""
+        columns = [*HIT_COLUMNS, *self._level_columns(levels)]
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        return search_ids(self._chunks, list(ids), vector, where, columns)
 
     def _level_columns(self, levels: Sequence[str]) -> list[str]:
         """The store columns of `levels` that this store's table has (text has none)."""
