@@ -16,6 +16,7 @@ from typing import Any
 
 from hyperword.generation import Sampling
 from hyperword.levels import check_levels, level_names
+from mnemonic.hybrid import DEFAULT_MODE, SEARCH_MODES
 from orchestrator.exceptions import OptionError
 
 __all__ = ["AskOptions", "OptionSpec", "ask_fields"]
@@ -53,9 +54,25 @@ class AskOptions:
     hops: int = field(
         default=2,
         metadata={
-            "help": "retrieval rounds: 2 also looks up what the best hit's bridge sentence names",
+            "help": "retrieval rounds: 2 also looks up what the best hits name (their links "
+            "when the store has them, else the best hit's bridge sentence)",
             "ge": 1,
             "le": 2,
+        },
+    )
+    mode: str = field(
+        default=DEFAULT_MODE,
+        metadata={
+            "help": "search mode: hybrid (dense and BM25 fused by reciprocal rank), dense "
+            "or lexical",
+            "choices": lambda: SEARCH_MODES,
+        },
+    )
+    links: bool = field(
+        default=True,
+        metadata={
+            "help": "with hops=2, follow the store's links (when it has them) rather than "
+            "search the bridge sentence"
         },
     )
     levels: tuple[str, ...] | None = field(
@@ -121,7 +138,8 @@ class OptionSpec:
         default: The field's default (`{}` for a mapping).
         help: One line for `--help` and the API schema.
         bounds: `ge`, `gt`, `le`, `max_length` as given.
-        choices: For `list`: the allowed names, read when called (the level ladder).
+        choices: For `list` and `str`: the allowed names, read when called (the level
+            ladder, the search modes).
         flag: The command-line flag (`--budget`; `-k`; `--level`, repeatable).
         cli: Whether the command line offers it.
     """
@@ -147,6 +165,8 @@ class OptionSpec:
                 raise OptionError(str(error)) from None
         _check_type(self.name, self.kind, value)
         _check_bounds(self.name, value, self.bounds)
+        if self.kind is str and self.choices is not None and value not in self.choices():
+            raise OptionError(f"{self.name} must be one of {list(self.choices())}, got {value!r}")
         return value
 
 

@@ -178,6 +178,8 @@ class Orchestrator:
                 hops=opts.hops,
                 levels=stored,
                 vector=vector,
+                mode=opts.mode,
+                links=opts.links,
             )
         answer_stream = AnswerStream(question, iter(()))
         scorer = None

@@ -40,18 +40,13 @@ class AddDocumentsRequest(_Strict):
     store: str | None = Field(default=None, description="store name (default: the first)")
 
 
-class SearchRequest(_Strict):
-    query: str = Field(min_length=1, max_length=4000)
-    k: int = Field(default=5, ge=1, le=100)
-    where: str | None = Field(default=None, max_length=1000)
-    store: str | None = None
-
-
 def _annotation(spec: OptionSpec) -> Any:
     if spec.kind is dict:
         return dict[str, Any]
     if spec.kind is list:
         return list[Literal[spec.choices()]]  # type: ignore[misc]  # the ladder, when imported
+    if spec.choices is not None:
+        return Literal[tuple(spec.choices())]  # type: ignore[misc]  # e.g. the search modes
     return spec.kind
 
 
@@ -62,6 +57,17 @@ def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
 
 
 _SPECS = {spec.name: spec for spec in ask_fields()}
+
+
+class SearchRequest(_Strict):
+    query: str = Field(min_length=1, max_length=4000)
+    k: int = Field(default=5, ge=1, le=100)
+    where: str | None = Field(default=None, max_length=1000)
+    store: str | None = None
+    mode: _annotation(_SPECS["mode"]) = Field(  # type: ignore[valid-type]
+        default=_SPECS["mode"].default, description=_SPECS["mode"].help
+    )
+    links: bool = Field(default=False, description="each hit's linked chunks (neighbours)")
 
 
 def _options_model(name: str, *, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
