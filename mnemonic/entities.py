@@ -55,7 +55,8 @@ _COMMON = frozenset(
         also then thus both each every many most some such other another one two three first
         second last later early because though despite unlike like according not no yes all
         born married known following among between under over until upon into within without
-        today yesterday here so than very mr mrs ms dr st"""
+        today yesterday here so than very mr mrs ms dr st are am do does did has have had
+        could would should shall must might"""
     )
 )
 _LONE_WORDS = _COMMON | frozenset(_MONTHS.lower().split("|"))

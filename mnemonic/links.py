@@ -139,11 +139,17 @@ class LinkTable:
         return found
 
     def chunks_naming(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Chunks that name any of `keys`: chunk id -> `{"doc_id", "keys": {key: text}}`."""
+        """Chunks that name any of `keys`: chunk id -> `{"doc_id", "keys": {key: text},
+        "titles": {keys that are the chunk's own title}}`."""
         found: dict[str, dict[str, Any]] = {}
-        for row in self._rows("key", sorted(set(keys)), ["chunk_id", "doc_id", "key", "text"]):
-            entry = found.setdefault(row["chunk_id"], {"doc_id": row["doc_id"], "keys": {}})
+        columns = ["chunk_id", "doc_id", "key", "text", "kind"]
+        for row in self._rows("key", sorted(set(keys)), columns):
+            entry = found.setdefault(
+                row["chunk_id"], {"doc_id": row["doc_id"], "keys": {}, "titles": set()}
+            )
             entry["keys"].setdefault(row["key"], row["text"])
+            if row["kind"] == "title":
+                entry["titles"].add(row["key"])
         return found
 
     def neighbours(self, chunk_id: str, *, total: int, k: int = 10) -> list[Neighbour]:

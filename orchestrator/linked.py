@@ -5,15 +5,18 @@ document; that document names the next ("... of South Korean group WINNER"), whi
 question does not. On a store with links (`mnemonic.links`), `follow_links` takes the names
 and titles of the first round's best `LINK_SEEDS` chunks that the question does not name
 already (the *bridge entities*), looks up the chunks that name them too, and ranks those
-neighbours by the score of the seed that links them (a link from the best hit counts most)
-plus their own score against the question (cosine similarity plus the share of the
+neighbours by the score of the seed that links them (a link from the best hit counts most),
+plus `TITLE_WEIGHT` when the bridge entity is the neighbour's own title (the seed names
+what the neighbour is about: "WINNER" -> "Winner (band)"), plus their own score against the
+question (cosine similarity plus the share of the
 question's content words they hold, as `SentenceScorer` scores sentences).
 
 A comparison question ("Who is older, Annie Morton or Terry Richardson?", "Are X and Y both
 ...?") needs one document per entity it compares: `compared_entities` finds them (two or
 more names in a question that says "or", "both", "same", "either" or "neither") and
-`lookup_compared` searches each one's name, so both documents are fetched even when the
-question's wording favours one.
+`lookup_compared` fetches each one's document: the one titled with the name when the link
+table knows it, else the best hit of a search for the name; so both documents are fetched
+even when the question's wording favours one.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ __all__ = [
 
 LINK_SEEDS = 2  # first-round hits whose links are followed
 LINKED_MAX = 4  # neighbours kept (each goes in without the first round's score threshold)
+TITLE_WEIGHT = 1.0  # added when the bridge entity is the neighbour's own title
+SEED_DECAY = 0.0  # taken off a link's weight per rank of the seed it comes from
 _COMPARISON = re.compile(r"\b(?:or|both|same|either|neither)\b", re.IGNORECASE)
 
 
@@ -83,23 +88,43 @@ def follow_links(
     """
     seeds = list(first[:LINK_SEEDS])
     entities = store.entities([hit.id for hit in seeds])
-    via: dict[str, float] = {}  # bridge entity -> the best score of a seed naming it
-    for seed in seeds:
+    via: dict[str, dict[str, float]] = {}  # bridge entity -> {seed id: the seed's weight}
+    for rank, seed in enumerate(seeds):
         for key in bridge_entities(question, entities[seed.id]):
-            via[key] = max(via.get(key, -1.0), seed.score)
+            via.setdefault(key, {})[seed.id] = seed.score - SEED_DECAY * rank
     if not via:
         return []
-    seed_ids = {hit.id for hit in seeds}
     naming = store.chunks_naming(list(via))
-    linked = [cid for cid in naming if cid not in seed_ids]
+    links = {cid: _link_weight(cid, entry, via) for cid, entry in naming.items()}
+    linked = [cid for cid, weight in links.items() if weight is not None]
     hits = store.hits_by_id(linked, vector, where=where, levels=levels)
     words = content_words(question)
 
     def score(hit: Any) -> float:
-        seed = max(via[key] for key in naming[hit.id]["keys"])
-        return seed + hit.score + LEXICAL_WEIGHT * word_overlap(words, hit.text)
+        return links[hit.id] + hit.score + LEXICAL_WEIGHT * word_overlap(words, hit.text)
 
     return sorted(hits, key=lambda hit: -score(hit))[: min(k, LINKED_MAX)]
+
+
+def _link_weight(
+    chunk_id: str, entry: dict[str, Any], via: dict[str, dict[str, float]]
+) -> float | None:
+    """A linked chunk's best seed weight from another chunk, plus `TITLE_WEIGHT` when that
+    link is the chunk's own title; None when only the chunk itself names its keys."""
+    best = None
+    for key in entry["keys"]:
+        for seed_id, weight in via[key].items():
+            if seed_id != chunk_id:
+                weight += TITLE_WEIGHT if key in entry["titles"] else 0.0
+                best = weight if best is None else max(best, weight)
+    return best
+
+
+def _titled(store: Any, name: str) -> list[str]:
+    """Chunks of the documents titled `name` (by the link table)."""
+    key = entity_key(name)
+    naming = store.chunks_naming([key])
+    return [cid for cid, entry in naming.items() if key in entry["titles"]]
 
 
 def compared_entities(question: str) -> list[str]:
@@ -123,9 +148,11 @@ def lookup_compared(
     (`Hit.score`) by cosine similarity to the question (`vector`) like every other hit."""
     ids: list[str] = []
     for name in names:
-        for hit in store.search(name, k=2, where=where, mode=mode or "hybrid"):
-            if hit.id not in ids:
-                ids.append(hit.id)
+        titled = _titled(store, name) if getattr(store, "has_links", False) else []
+        searched = [hit.id for hit in store.search(name, k=2, where=where, mode=mode)]
+        for chunk_id in [*titled, *searched]:
+            if chunk_id not in ids:
+                ids.append(chunk_id)
                 break
     by_id = {hit.id: hit for hit in store.hits_by_id(ids, vector, where=where, levels=levels)}
     return [by_id[i] for i in ids if i in by_id]

@@ -34,6 +34,8 @@ def test_names_join_connectives_and_stop_at_punctuation():
     expected = {("Bank of England", "name"), ("Seoul", "name"), ("Jean de la Fontaine", "name")}
     assert expected <= found
     assert not any("England Seoul" in text or "Seoul and" in text for text, _ in found)
+    question = _found("Are Annie Morton and Terry Richardson both American?")
+    assert {("Annie Morton", "name"), ("Terry Richardson", "name")} <= question  # not "Are ..."
 
 
 def test_codes_count_as_names_and_keys_ignore_case_accents_and_the():
@@ -77,6 +79,8 @@ def test_neighbours_follow_shared_names_and_titles(make_store):
     assert neighbours[0].shared == ("Orla Tamris",)
     naming = store.chunks_naming(["kadorin"])
     assert sorted(entry["doc_id"] for entry in naming.values()) == ["Kadorin", "Orla Tamris"]
+    titled = [entry["doc_id"] for entry in naming.values() if "kadorin" in entry["titles"]]
+    assert titled == ["Kadorin"]  # the chunk whose own title the key is
 
 
 def test_links_are_updated_and_deleted_with_their_chunks(make_store, tmp_path):

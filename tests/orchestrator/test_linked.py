@@ -88,3 +88,57 @@ def test_one_excerpt_per_hop_rather_than_one_long_source():
     assert [(s.index, s.limit) for s in single] == [(0, None)]  # the first takes it all
     off = create_policy("default", pair_hops=False)
     assert len(off.plan([_candidate(0, 200), _candidate(1, 200, hop=2)], budget=200)) == 1
+
+
+def test_a_link_to_the_neighbours_own_title_ranks_first(linked_store):
+    """ "WINNER" in the seed is the title of "Winner (band)": that neighbour outranks a chunk
+    that only mentions the name, however much it shares with the question."""
+    linked_store.add_documents(
+        [
+            {
+                "doc_id": "Fan club",
+                "text": "A club for the fans loves WINNER, a South Korean boy group.",
+            }
+        ]
+    )
+    naming = linked_store.chunks_naming(["winner"])
+    titled = {entry["doc_id"] for entry in naming.values() if "winner" in entry["titles"]}
+    assert titled == {"Winner (band)"}
+    vector = linked_store.embed([BRIDGE])[0]
+    first = linked_store.search_by_vector(vector, k=1, text=BRIDGE)
+    linked = follow_links(linked_store, BRIDGE, first, k=5, vector=vector)
+    assert [hit.doc_id for hit in linked][:2] == ["Winner (band)", "Fan club"]
+
+
+def test_a_compared_name_fetches_the_document_titled_with_it(linked_store):
+    linked_store.add_documents(
+        [
+            {
+                "doc_id": "Morton fans",
+                "text": "Annie Morton, Annie Morton: a fan page for Annie Morton.",
+            }
+        ]
+    )
+    question = "Are Annie Morton and Terry Richardson both American?"
+    vector = linked_store.embed([question])[0]
+    hits = lookup_compared(linked_store, compared_entities(question), vector=vector)
+    assert [hit.doc_id for hit in hits] == ["Annie Morton", "Terry Richardson"]
+
+
+def test_ask_reports_which_hop_found_each_source(linked_store, base_tokenizer):
+    from orchestrator import Orchestrator
+    from tests.conftest import build_tiny_model
+
+    model = build_tiny_model(len(base_tokenizer))
+    orchestrator = Orchestrator(linked_store, model=model, base_tokenizer=base_tokenizer)
+    options = {"budget": 128, "k": 3, "max_new_tokens": 1}
+    answer = orchestrator.ask(BRIDGE, hops=2, **options)
+    sources = {source.doc_id: source.hop for source in answer.report.sources}
+    assert sources["2014 S/S"] == 1 and sources["Winner (band)"] == 2
+    assert all(source.tokens <= 64 for source in answer.report.sources)  # one excerpt per hop
+    lexical = orchestrator.ask(
+        "Which group is signed to LOEN Entertainment?", mode="lexical", hops=1, **options
+    )
+    assert lexical.report.sources[0].doc_id == "History (band)"
+    with pytest.raises(Exception, match="mode"):
+        orchestrator.ask(BRIDGE, mode="semantic", **options)
