@@ -16,8 +16,9 @@ orchestrator in each `--variants` entry at every budget:
 | `*-plain` | the same with `encoder=none`: the plain model reads (no tuned decoder) |
 
 Scores are reported twice: on every question, and on the *held-out* part of a seeded split
-(`split_ids`: a permutation with `--seed`, its first `--tune` questions the tuning part,
-the rest held out). Everything in the retrieval and the policy was tuned on the tuning part
+(`split_ids`: the questions' file positions shuffled by `random.Random(seed)`, the first
+`--tune` of them the tuning part, the rest held out); `--part held-out` (or `tuning`) runs
+that part alone. Everything in the retrieval and the policy was tuned on the tuning part
 only, so the held-out numbers are the ones that count. Besides F1 and EM each row gives the
 *supporting-paragraph recall*: the share of questions whose two supporting paragraphs are
 both among the sources put in the context (for `full`: all paragraphs; for `closed-book`:
@@ -48,7 +49,16 @@ from eval.runner import EvalConfig, load_examples
 from hyperword.exceptions import HyperwordError
 from hyperword.models import DEFAULT_MODEL
 
-__all__ = ["VARIANTS", "MultihopConfig", "main", "plan_cells", "run_multihop", "split_ids"]
+__all__ = [
+    "PARTS",
+    "VARIANTS",
+    "MultihopConfig",
+    "main",
+    "part_ids",
+    "plan_cells",
+    "run_multihop",
+    "split_ids",
+]
 
 TASK = "hotpotqa"
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -57,6 +67,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "links": {"hops": 2, "links": True},
 }
 PLAIN = {"encoder": "none"}
+PARTS = ("all", "held-out", "tuning")
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,11 @@ class MultihopConfig:
     model: str = DEFAULT_MODEL
     seed: int = 0
     max_new_tokens: int = 32
+    part: str = field(default="all", metadata={"help": "questions run: " + ", ".join(PARTS)})
 
     def __post_init__(self) -> None:
+        if self.part not in PARTS:
+            raise EvalError(f"part must be one of {list(PARTS)}, got {self.part!r}")
         unknown = [v for v in self.variants if v.removesuffix("-plain") not in VARIANTS]
         if unknown:
             raise EvalError(f"unknown variants {unknown}; known: {list(VARIANTS)} (+ -plain)")
@@ -90,12 +104,14 @@ def variant_options(variant: str) -> dict[str, Any]:
 
 def plan_cells(config: MultihopConfig) -> list[tuple[str, Cell]]:
     """`(row label, cell)` for every cell, in the order they run."""
+    ids = part_ids(config)
     shared = {
         "task": TASK,
         "data": config.data,
         "model": config.model,
         "seed": config.seed,
         "max_new_tokens": config.max_new_tokens,
+        "task_options": {} if ids is None else {"ids": ids},
     }
     cells: list[tuple[str, Cell]] = []
     for method in ("closed-book", "full"):
@@ -127,11 +143,21 @@ def plan_cells(config: MultihopConfig) -> list[tuple[str, Cell]]:
 
 
 def split_ids(config: MultihopConfig) -> tuple[set[str], set[str]]:
-    """`(tuning ids, held-out ids)`: a seeded permutation of every question, cut at `tune`."""
+    """`(tuning ids, held-out ids)`: the questions' file positions shuffled by
+    `random.Random(seed)`, the first `tune` of them the tuning part."""
     every = EvalConfig(task=TASK, methods=("closed-book",), data=config.data, seed=config.seed)
-    ids = sorted(example.id for example in load_examples(every))
-    random.Random(config.seed).shuffle(ids)
-    return set(ids[: config.tune]), set(ids[config.tune :])
+    ids = [example.id for example in load_examples(every)]
+    order = list(range(len(ids)))
+    random.Random(config.seed).shuffle(order)
+    return {ids[i] for i in order[: config.tune]}, {ids[i] for i in order[config.tune :]}
+
+
+def part_ids(config: MultihopConfig) -> list[str] | None:
+    """The question ids `config.part` runs on (None: every question)."""
+    if config.part == "all":
+        return None
+    tune_ids, held_ids = split_ids(config)
+    return sorted(held_ids if config.part == "held-out" else tune_ids)
 
 
 @dataclass
@@ -283,6 +309,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument(
+        "--part", choices=PARTS, default="all", help="Run every question or one part only."
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
@@ -297,6 +326,7 @@ def main(argv: list[str] | None = None) -> None:
             model=args.model,
             seed=args.seed,
             max_new_tokens=args.max_new_tokens,
+            part=args.part,
         )
         rows = run_multihop(config, args.out)
     except HyperwordError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -71,3 +72,32 @@ def test_run_writes_rows_per_part_and_resumes(data, tmp_path, tiny_tokenizer, mo
     monkeypatch.setattr("eval.benchmarks.bench_multihop._run_cell", no_model_needed)
     again = run_multihop(config, out, model=model, tokenizer=tiny_tokenizer, progress=False)
     assert [(r.part, r.label, r.f1) for r in again] == [(r.part, r.label, r.f1) for r in rows]
+
+
+def test_a_part_runs_alone_on_its_own_questions(data):
+    from eval.runner import load_examples
+    from eval.tasks import get_task
+
+    config = MultihopConfig(data=data, baselines=("full",), variants=("links",), tune=3)
+    tune, held = split_ids(config)
+    examples = get_task("hotpotqa")(data)
+    order = list(range(len(examples)))
+    random.Random(0).shuffle(order)
+    assert tune == {examples[i].id for i in order[:3]}  # file positions, shuffled
+    held_config = MultihopConfig(
+        data=data, baselines=("full",), variants=("links",), tune=3, part="held-out"
+    )
+    for _, cell in plan_cells(held_config):
+        assert {example.id for example in load_examples(cell.config)} == held
+    assert (
+        len(
+            {c.digest for _, c in plan_cells(held_config)}
+            & {c.digest for _, c in plan_cells(config)}
+        )
+        == 0
+    )
+    assert get_task("hotpotqa")(data, ids=sorted(held))[0].id in held
+    with pytest.raises(EvalError, match="has no question nope"):
+        get_task("hotpotqa")(data, ids=["nope"])
+    with pytest.raises(EvalError, match="part must be one of"):
+        MultihopConfig(data=data, part="dev")
