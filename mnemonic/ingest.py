@@ -11,7 +11,9 @@ Each document carries a content hash. Writing follows the store's commit protoco
   document id, document hash, chunk index and text) and commits the document; rows of
   versions that never got committed are removed at the end of every run.
 
-One process writes at a time (`MnemonicStore.writing`); others may search meanwhile.
+One process writes at a time (`MnemonicStore.writing`); others may search meanwhile. After
+the rows are committed the FAISS index, the lexical index and the link table are brought up
+to them (`MnemonicStore.sync_index`, `MnemonicStore.sync_lexical_and_links`).
 """
 
 from __future__ import annotations
@@ -313,7 +315,8 @@ def ingest_with(
             pipeline.close()
         pruned = prune_stale(store, prune_roots, seen=pipeline.seen_ids, skipped=skipped)
         index_start = time.perf_counter()
-        store.sync_index(persist=True)
+        store.sync_lexical_and_links()  # lexical index, link table: after the commit
+        store.sync_index(persist=True)  # after the lexical index, which moves the version
         pipeline.seconds["index"] += time.perf_counter() - index_start
     report = pipeline.report(seconds=time.perf_counter() - start, skipped=skipped)
     report = replace(report, documents_pruned=pruned)

@@ -127,6 +127,10 @@ class Hit(_LevelColumns):
     """A search result: the chunk and its cosine similarity to the query (higher is closer).
 
     Attributes:
+        score: Cosine similarity of the chunk's retrieval vector to the query's, in every
+            search mode (the hits' order is the mode's: see `mnemonic.hybrid`).
+        lexical_score: Its BM25 score when the lexical index returned it, else None.
+        fused_score: Its reciprocal-rank-fusion score in hybrid mode, else None.
         stored: Level name -> stored value, for the levels the search was asked to read
             (`search(..., levels=...)`); see `Chunk.stored`.
     """
@@ -139,6 +143,8 @@ class Hit(_LevelColumns):
     text_tokens: int
     metadata: dict[str, Any] = field(default_factory=dict)
     stored: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    lexical_score: float | None = None
+    fused_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The hit as JSON-ready data (stored level values left out)."""
@@ -150,6 +156,8 @@ class Hit(_LevelColumns):
             "text": self.text,
             "text_tokens": self.text_tokens,
             "metadata": self.metadata,
+            "lexical_score": self.lexical_score,
+            "fused_score": self.fused_score,
         }
 
 

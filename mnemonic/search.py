@@ -25,6 +25,7 @@ __all__ = [
     "chunk_from_record",
     "hit_from_record",
     "search_faiss",
+    "search_ids",
     "search_lance",
     "verified",
 ]
@@ -139,6 +140,39 @@ def verified(folder: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]
         if problem is not None:
             raise damaged(folder, problem)
     return records
+
+
+def search_ids(
+    sync: IndexSync, ids: list[str], vector: np.ndarray, where: str | None, columns: list[str]
+) -> list[Hit]:
+    """The visible rows among `ids` (and `where`), each scored by cosine to `vector`, best
+    first (rows of uncommitted document versions are left out, as every read does)."""
+    from mnemonic.commit import sql_quote
+
+    if not ids:
+        return []
+    rows = sync.snapshot()
+    table = sync.table
+    predicate = f"id IN ({', '.join(sql_quote(i) for i in ids)})"
+    if where:
+        predicate = f"({predicate}) AND ({where})"
+    select = list(dict.fromkeys([*columns, "seq", "vector"]))
+    query = table.search().where(predicate).select(select).limit(None)
+    try:
+        result = query.to_arrow()
+    except (ValueError, RuntimeError, OSError) as error:
+        if where and (isinstance(error, ValueError) or is_filter_error(error)):
+            raise filter_error(where, error) from None
+        raise damaged(sync.folder, f"chunks table rows: {error}") from error
+    seqs = np.asarray(result["seq"].to_pylist(), np.int64)
+    result = result.filter(rows.locate(seqs) >= 0)
+    if result.num_rows == 0:
+        return []
+    vectors = result["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    cosines = vectors.reshape(result.num_rows, -1) @ vector  # (n,)
+    records = result.drop_columns(["vector"]).to_pylist()
+    hits = [hit_from_record(r, float(c)) for r, c in zip(records, cosines, strict=True)]
+    return sorted(hits, key=lambda hit: -hit.score)
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Layout of a store folder:
     store.json            manifest: embedder, base model, chunking, encoders, toolkit version
     chunks.lance/         one row per chunk (see `mnemonic.schema`)
     documents.lance/      one row per committed document (content hash)
+    links.lance/          one row per (chunk, entity): the link table (`links.py`)
     commit.json           the table versions at the last commit (see `mnemonic.commit`)
     index.json            FAISS sidecar (size, SHA-256); index-<token>.faiss the index itself
     .writer.lock          held (flock) by the one process writing
@@ -12,8 +13,9 @@ Layout of a store folder:
 The store's parts, one file each: the manifest and its checks (`manifest.py`), the commit
 protocol (`commit.py`), what readers see (`snapshot.py`), the checks on rows read back
 (`integrity.py`), the writer lock (`writer_lock.py`), the FAISS index kept in step with the
-table and the seqs new rows get (`index_sync.py`), the two search backends (`search.py`),
-ingest (`ingest.py`), `hyperword store check` (`check.py`, `repair.py`).
+table and the seqs new rows get (`index_sync.py`), the search backends (`search.py`) and
+modes (`hybrid.py`: dense, lexical, hybrid), the lexical index (`lexical.py`), the link
+table (`links.py`), ingest (`ingest.py`), `hyperword store check` (`check.py`, `repair.py`).
 Readers take no lock: every search refreshes to the latest committed state, so searching
 works while another process or thread ingests, and never sees an uncommitted row.
 """
@@ -37,9 +39,12 @@ from mnemonic.commit import COMMIT_RECORD, DeleteReport, delete_documents, sql_q
 from mnemonic.encoders import ChunkEncoder, validate_encoder
 from mnemonic.exceptions import ChunkNotFoundError, ConfigError, StoreCorruptError, StoreError
 from mnemonic.filters import check_where
+from mnemonic.hybrid import DEFAULT_MODE, lexical_hits, search_mode
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.index_sync import IndexSync
 from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading
+from mnemonic.lexical import refresh_lexical_index, search_lexical
+from mnemonic.links import LinkTable, Neighbour
 from mnemonic.manifest import embedder_identity, open_manifest
 from mnemonic.schema import (
     Chunk,
@@ -53,7 +58,9 @@ from mnemonic.schema import (
 from mnemonic.search import (
     HIT_COLUMNS,
     chunk_from_record,
+    hit_from_record,
     search_faiss,
+    search_ids,
     search_lance,
     verified,
 )
@@ -133,6 +140,7 @@ class MnemonicStore:
         self._chunks, self._documents = self._open_tables()
         with reading(self.path, "chunks table schema"):
             self.columns = frozenset(self._chunks.schema.names)  # never altered once made
+        self._links = LinkTable.open(self._db)  # link table
         self._check_columns()
         dim = self.manifest.embedding_dim
         self._sync = IndexSync(self.path, self._chunks, self._documents, self.index_config, dim=dim)
@@ -281,6 +289,7 @@ class MnemonicStore:
         with self.writing(), writing_errors(self.path):
             self.sync_index()  # a damaged store refuses to be written
             removed = delete_documents(self, doc_ids)
+            self.sync_lexical_and_links()
             self.sync_index(persist=True)
         return removed
 
@@ -297,6 +306,7 @@ class MnemonicStore:
                 with warnings.catch_warnings():  # "readers of old versions will fail": see above
                     warnings.simplefilter("ignore", UserWarning)
                     table.optimize(cleanup_older_than=keep_versions, delete_unverified=True)
+            self.sync_lexical_and_links(rebuild=True)
             self._sync.forget(index=True)
             self.sync_index(persist=True, rebuild=True)
 
@@ -308,26 +318,47 @@ class MnemonicStore:
         """Bring the FAISS index up to the latest table version and return it (`IndexSync`)."""
         return self._sync.sync(persist=persist, rebuild=rebuild)
 
+    def sync_lexical_and_links(self, *, rebuild: bool = False) -> None:
+        """Bring the lexical index and the link table up to the committed chunks (writer only).
+
+        The hook every write path calls after its commit (ingest, delete, compact; a
+        distributed ingest too), before `sync_index` (a new full-text index is a new table
+        version): `lexical.refresh_lexical_index`, then `LinkTable.sync`.
+        """
+        refresh_lexical_index(self._chunks, force=rebuild)  # lexical index
+        self._links.sync(self._chunks)  # link table
+
     # -- reading -------------------------------------------------------------------------
 
     def search(
-        self, query: str, *, k: int = 10, where: str | None = None, levels: Sequence[str] = ()
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        where: str | None = None,
+        levels: Sequence[str] = (),
+        mode: str = DEFAULT_MODE,
     ) -> list[Hit]:
-        """The `k` chunks most similar to `query` (cosine), best first.
+        """The `k` chunks that best match `query`, best first.
 
         Args:
-            query: Text to embed with the store's embedder.
+            query: Text to embed with the store's embedder (and match against the lexical
+                index).
             k: Number of hits.
             where: Optional LanceDB SQL predicate on chunk columns, e.g. `doc_id = 'a.md'`;
                 filtered searches run exactly in LanceDB with the filter applied first. It
                 must be one predicate (`mnemonic.filters.check_where`; `ConfigError`).
             levels: Levels whose stored column values come back in `Hit.stored` (read in
                 the same query as the hits).
+            mode: `hybrid` (default: dense and BM25 rankings fused by reciprocal rank),
+                `dense` (cosine similarity, FAISS) or `lexical` (BM25); see
+                `mnemonic.hybrid`. `Hit.score` is the cosine similarity in every mode.
         """
         if not isinstance(query, str) or not query.strip():
             raise ConfigError("the query is empty")
         check_unicode(query, "the query", error=ConfigError)
-        return self.search_by_vector(self.embed([query])[0], k=k, where=where, levels=levels)
+        vector = self.embed([query])[0]
+        return self.search_by_vector(vector, k=k, where=where, levels=levels, text=query, mode=mode)
 
     def search_by_vector(
         self,
@@ -336,15 +367,79 @@ class MnemonicStore:
         k: int = 10,
         where: str | None = None,
         levels: Sequence[str] = (),
+        text: str | None = None,
+        mode: str | None = None,
     ) -> list[Hit]:
-        """Like `search`, for a precomputed normalized vector `(dim,)`."""
+        """Like `search`, for a precomputed normalized vector `(dim,)`.
+
+        `text` (the query's text) is needed by the `lexical` and `hybrid` modes; `mode`
+        defaults to `hybrid` when `text` is given and `dense` otherwise.
+        """
         if not isinstance(k, int) or k < 1:
             raise ConfigError(f"k must be a positive int, got {k!r}")
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         columns = [*HIT_COLUMNS, *self._level_columns(levels)]
+        lexical = None
+        if text is not None:
+
+            def lexical(n: int) -> list[Hit]:
+                rows = search_lexical(
+                    self._chunks, text, n, where and check_where(where), columns, vector
+                )
+                return lexical_hits(self._visible(rows), hit_from_record)
+
+        def dense(n: int) -> list[Hit]:
+            return self._search_dense(vector, n, where, columns)
+
+        mode = mode or (DEFAULT_MODE if text is not None else "dense")
+        return search_mode(mode, k=k, dense=dense, lexical=lexical)
+
+    def _search_dense(
+        self, vector: np.ndarray, k: int, where: str | None, columns: list[str]
+    ) -> list[Hit]:
         if where:
             return search_lance(self._sync, vector, k, check_where(where), columns)
         return search_faiss(self._sync, vector, k, columns)
+
+    # -- links ---------------------------------------------------------------------------
+
+    @property
+    def has_links(self) -> bool:
+        """Whether the link table holds any links (stores made before it have none)."""
+        return self._links.count() > 0
+
+    def entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """Each chunk's entities (`mnemonic.entities.Entity`), by chunk id."""
+        return self._links.entities(list(chunk_ids))
+
+    def chunks_naming(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Chunks whose entities include any of `keys` (`LinkTable.chunks_naming`)."""
+        return self._links.chunks_naming(keys)
+
+    def neighbours(self, chunk_id: str, *, k: int = 10) -> list[Neighbour]:
+        """The chunks linked to `chunk_id` through shared names and titles, best first."""
+        return self._links.neighbours(chunk_id, total=self._chunks.count_rows(), k=k)
+
+    def hits_by_id(
+        self,
+        ids: Sequence[str],
+        vector: np.ndarray,
+        *,
+        where: str | None = None,
+        levels: Sequence[str] = (),
+    ) -> list[Hit]:
+        """The live chunks among `ids` as hits scored by cosine to `vector`, best first."""
+        columns = [*HIT_COLUMNS, *self._level_columns(levels)]
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        return search_ids(self._sync, list(ids), vector, where and check_where(where), columns)
+
+    def _visible(self, rows: list[tuple[dict[str, Any], float, float]]) -> list:
+        """The lexical index's rows (`(record, bm25, cosine)`) of committed versions only."""
+        if not rows:
+            return rows
+        seqs = np.asarray([record["seq"] for record, *_ in rows], np.int64)
+        keep = self._sync.snapshot().locate(seqs) >= 0
+        return [row for row, visible in zip(rows, keep, strict=True) if visible]
 
     def _level_columns(self, levels: Sequence[str]) -> list[str]:
         """The store columns of `levels` that this store's table has (text has none)."""

@@ -20,6 +20,7 @@ from typing import Any
 from hyperword.generation import Sampling
 from hyperword.levels import check_levels, level_names
 from hyperword.text_files import find_lone_surrogate
+from mnemonic.hybrid import DEFAULT_MODE, SEARCH_MODES
 from orchestrator.exceptions import OptionError
 
 __all__ = ["AskOptions", "OptionSpec", "ask_fields", "planning_options"]
@@ -82,9 +83,25 @@ class AskOptions:
         default=2,
         metadata={
             "plan": True,
-            "help": "retrieval rounds: 2 also looks up what the best hit's bridge sentence names",
+            "help": "retrieval rounds: 2 also looks up what the best hits name (their links "
+            "when the store has them, else the best hit's bridge sentence)",
             "ge": 1,
             "le": 2,
+        },
+    )
+    mode: str = field(
+        default=DEFAULT_MODE,
+        metadata={
+            "help": "search mode: hybrid (dense and BM25 fused by reciprocal rank), dense "
+            "or lexical",
+            "choices": lambda: SEARCH_MODES,
+        },
+    )
+    links: bool = field(
+        default=True,
+        metadata={
+            "help": "with hops=2, follow the store's links (when it has them) rather than "
+            "search the bridge sentence"
         },
     )
     levels: tuple[str, ...] | None = field(
@@ -162,7 +179,8 @@ class OptionSpec:
         default: The field's default (`{}` for a mapping).
         help: One line for `--help` and the API schema.
         bounds: `ge`, `gt`, `le`, `max_length`, `max_items` as given.
-        choices: For `list`: the allowed names, read when called (the level ladder).
+        choices: For `list` and `str`: the allowed names, read when called (the level
+            ladder, the search modes).
         flag: The command-line flag (`--budget`; `-k`; `--level`, repeatable).
         cli: Whether the command line offers it.
         check: A further check by name (`"where"`: `mnemonic.filters.check_where`).
@@ -200,6 +218,8 @@ class OptionSpec:
                 check_where(value)
             except ConfigError as error:
                 raise OptionError(str(error)) from None
+        if self.kind is str and self.choices is not None and value not in self.choices():
+            raise OptionError(f"{self.name} must be one of {list(self.choices())}, got {value!r}")
         return value
 
 

@@ -285,6 +285,8 @@ class Orchestrator:
                 hops=opts.hops,
                 levels=stored,
                 vector=vector,
+                mode=opts.mode,
+                links=opts.links,
             )
         if not opts.focus:
             return found, None

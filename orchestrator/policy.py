@@ -99,13 +99,16 @@ def _check_types(name: str, config: type, options: dict[str, Any]) -> None:
 
 
 def _score_filter(candidates: Sequence[Candidate], min_score: float, max_gap: float | None):
+    """The first-round candidates that pass the thresholds, and every later hop's: those were
+    found through what the first round names, so their likeness to the question is low by
+    design (a bridge document shares few words with the question)."""
     if not candidates:
         return []
     best = max(c.score for c in candidates)
     return [
         c
         for c in candidates
-        if c.score >= min_score and (max_gap is None or c.score >= best - max_gap)
+        if c.hop > 1 or (c.score >= min_score and (max_gap is None or c.score >= best - max_gap))
     ]
 
 
@@ -131,7 +134,8 @@ class DefaultPolicy(Policy):
     @dataclass(frozen=True)
     class Config:
         min_score: float = field(
-            default=0.2, metadata={"help": "drop candidates below this cosine similarity"}
+            default=0.2,
+            metadata={"help": "drop first-round candidates below this cosine similarity"},
         )
         max_gap: float | None = field(
             default=None, metadata={"help": "drop candidates this far below the best score"}
@@ -150,6 +154,14 @@ class DefaultPolicy(Policy):
         )
         min_fill: int = field(
             default=16, metadata={"help": "cut a chunk into leftover space this large or more"}
+        )
+        pair_hops: bool = field(
+            default=True,
+            metadata={
+                "help": "when a later retrieval hop found a candidate, the most relevant "
+                "one and the next (one per hop) each get an excerpt of at most half the "
+                "budget rather than the first taking it all"
+            },
         )
         excerpt_min: int | None = field(
             default=32,
@@ -179,36 +191,23 @@ class DefaultPolicy(Policy):
         levels = [lv for lv in level_names() if any(lv in c.costs for c in kept)]  # richest first
         if not levels:
             return []
-        cheapest = levels[-1]
-        lossy = not LEVELS[cheapest].lossless  # a compressed tail is worth holding room for
+        lossy = not LEVELS[levels[-1]].lossless  # a compressed tail is worth holding room for
         reserve = math.floor(cfg.tail_share * budget) if lossy else 0
+        pair = cfg.pair_hops and any(c.hop > 1 for c in kept[1:])
+        first_room = (budget - reserve) // 2 if pair else budget  # room the first may take
         rank, used, chosen = 0, 0, []
         for candidate in kept:
             if cfg.max_sources is not None and len(chosen) >= cfg.max_sources:
                 break
-            selection = None
-            while selection is None:
-                level = levels[rank]
-                room = budget - used - (0 if level == cheapest else reserve)
-                cost = candidate.costs.get(level)
-                if cost is not None and cost <= room:
-                    selection = Selection(candidate.index, level)
-                elif (
-                    cost is not None
-                    and LEVELS[level].cuttable
-                    and room >= max(cfg.cut_keep * cost, cfg.min_fill)
-                ):
-                    selection = Selection(candidate.index, level, limit=room)  # nearly whole
-                elif (
-                    cost is not None
-                    and LEVELS[level].excerpts
-                    and self._excerpt_fits(chosen, candidate, room)
-                ):
-                    selection = Selection(candidate.index, level, limit=room)  # an excerpt
-                elif level != cheapest:
-                    rank += 1
-                    continue
-                break
+            selection, rank = self._select(
+                candidate,
+                levels,
+                rank,
+                room=budget - used,
+                cap=first_room if not chosen else budget,
+                reserve=reserve,
+                excerpt=len(chosen) < (2 if pair else 1),
+            )
             if selection is None:
                 selection = self._cut(candidate, budget - used)
             if selection is not None:
@@ -216,10 +215,37 @@ class DefaultPolicy(Policy):
                 used += selection.limit or candidate.costs[selection.level]
         return chosen
 
-    def _excerpt_fits(self, chosen: list, candidate: Candidate, room: int) -> bool:
-        """Whether `candidate`, the first one taken, keeps `excerpt_min` tokens in `room`."""
-        minimum = self.config.excerpt_min
-        return not chosen and minimum is not None and room - candidate.marker >= minimum
+    def _select(
+        self,
+        candidate: Candidate,
+        levels: list[str],
+        rank: int,
+        *,
+        room: int,
+        cap: int,
+        reserve: int,
+        excerpt: bool,
+    ) -> tuple[Selection | None, int]:
+        """The richest level from `levels[rank]` down that fits `room` (less `reserve` above
+        the cheapest level; at most `cap`), a near-whole cut, or (`excerpt`) an excerpt; and
+        the rank reached."""
+        cfg, cheapest = self.config, levels[-1]
+        minimum = cfg.excerpt_min
+        while True:
+            level = levels[rank]
+            space = min(room - (0 if level == cheapest else reserve), cap)
+            cost = candidate.costs.get(level)
+            if cost is not None and cost <= space:
+                return Selection(candidate.index, level), rank
+            near_whole = cost is not None and space >= max(cfg.cut_keep * cost, cfg.min_fill)
+            if near_whole and LEVELS[level].cuttable:
+                return Selection(candidate.index, level, limit=space), rank
+            room_for_excerpt = minimum is not None and space - candidate.marker >= minimum
+            if cost is not None and excerpt and LEVELS[level].excerpts and room_for_excerpt:
+                return Selection(candidate.index, level, limit=space), rank
+            if level == cheapest:
+                return None, rank
+            rank += 1
 
     def _cut(self, candidate: Candidate, room: int) -> Selection | None:
         """`candidate` cut to `room` at its densest token level (a prefix of ids is valid)."""

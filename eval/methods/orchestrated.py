@@ -48,7 +48,9 @@ class Orchestrated(Method):
     """Retrieve, plan levels under the budget, assemble, answer (`orchestrator.Orchestrator`)."""
 
     uses_budget = True
-    revision = "2"  # 2: excerpts of the best chunk, bridge retrieval (hops=2), 2026-11-23
+    revision = "4"  # 4: title-weighted links, titled comparison lookups
+    # (3: hybrid search, link-following (hops=2), one excerpt per hop)
+    # (2: excerpts of the best chunk, bridge retrieval, 2026-11-23)
     chunk_tokens = 128
     chunk_overlap = 16
     candidates = 16

@@ -10,6 +10,7 @@ Two layouts, detected from the file's first character:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +40,41 @@ _EITHER = f"{HOTPOT_LAYOUT}, or {IRCOT_LAYOUT}"
 
 
 @register_task("hotpotqa")
-def load_hotpotqa(path: str | Path | None, *, seed: int = 0, **unknown) -> list[Example]:
+def load_hotpotqa(
+    path: str | Path | None,
+    *,
+    seed: int = 0,
+    ids: Iterable[str] | None = None,
+    **unknown,
+) -> list[Example]:
     """One example per question; documents are its context paragraphs in the file's order.
 
     Args:
         path: HotpotQA file in the official JSON layout or the IRCoT JSON-lines layout,
             plain or `.gz`.
         seed: Unused (the file fixes the order); accepted like every loader.
+        ids: Keep only these question ids (e.g. a benchmark's held-out part); None: all.
 
     Returns:
         Examples in file order; `gold_titles` are the supporting paragraphs' titles.
+
+    Raises:
+        EvalError: the file is missing or in neither layout, or `ids` names a question the
+            file does not have.
     """
-    check_options("hotpotqa", unknown, ("seed",))
+    check_options("hotpotqa", unknown, ("seed", "ids"))
     path = require_file("hotpotqa", path)
+    examples = _load(path)
+    if ids is None:
+        return examples
+    wanted = set(ids)
+    missing = sorted(wanted - {example.id for example in examples})
+    if missing:
+        raise EvalError(f"task 'hotpotqa': {path} has no question {', '.join(missing[:5])}")
+    return [example for example in examples if example.id in wanted]
+
+
+def _load(path: Path) -> list[Example]:
     first = _first_character(path)
     if first == "[":
         return _load_official(path)

@@ -92,4 +92,6 @@ def _click_type(spec: Any) -> Any:
         return click.IntRange(low, high)
     if spec.kind is float:
         return click.FloatRange(low, high, min_open=strict)
+    if spec.choices is not None:
+        return click.Choice(spec.choices())
     return str

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from mnemonic.hybrid import DEFAULT_MODE, SEARCH_MODES
+
 __all__ = ["ingest_command", "search_command"]
 
 
@@ -208,21 +210,38 @@ def _echo_report(report, *, prune: bool) -> None:
     "-k", "k", type=click.IntRange(min=1), default=5, show_default=True, help="Number of hits."
 )
 @click.option("--where", default=None, help="SQL filter on chunk columns, e.g. \"doc_id = 'a'\".")
+@click.option(
+    "--mode",
+    type=click.Choice(SEARCH_MODES),
+    default=DEFAULT_MODE,
+    show_default=True,
+    help="hybrid: dense and BM25 rankings fused by reciprocal rank; dense: cosine; lexical: BM25.",
+)
+@click.option("--links", is_flag=True, help="Also show each hit's linked chunks (neighbours).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def search_command(query: str, store_dir: Path, k: int, where: str | None, as_json: bool) -> None:
-    """Find the chunks most similar to QUERY (cosine similarity, best first)."""
+def search_command(
+    query: str, store_dir: Path, k: int, where: str | None, mode: str, links: bool, as_json: bool
+) -> None:
+    """Find the chunks that best match QUERY, best first (score: cosine similarity)."""
     from mnemonic import MnemonicStore
 
     with MnemonicStore(store_dir, create=False) as store:
-        hits = store.search(query, k=k, where=where)
+        hits = store.search(query, k=k, where=where, mode=mode)
+        found = [hit.to_dict() for hit in hits]
+        for hit, data in zip(hits, found, strict=True):
+            if links:
+                data["neighbours"] = [n.to_dict() for n in store.neighbours(hit.id, k=5)]
     if as_json:
-        click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
     if not hits:
         click.echo("no hits")
-    for rank, hit in enumerate(hits, start=1):
-        click.echo(f"{rank}. {hit.score:.3f}  {hit.doc_id}  (chunk {hit.chunk_index})")
-        click.echo("   " + hit.text.replace("\n", "\n   "))
+    for rank, data in enumerate(found, start=1):
+        click.echo(f"{rank}. {data['score']:.3f}  {data['doc_id']}  (chunk {data['chunk_index']})")
+        click.echo("   " + data["text"].replace("\n", "\n   "))
+        for neighbour in data.get("neighbours", ()):
+            shared = ", ".join(neighbour["shared"])
+            click.echo(f"   -> {neighbour['doc_id']} (chunk {neighbour['chunk_id'][:8]}): {shared}")
 
 
 def _chunking(chunk_tokens: int | None, overlap_tokens: int | None):

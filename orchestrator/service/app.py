@@ -120,8 +120,9 @@ def _memory_routes(app: FastAPI, state: ServiceState) -> None:
 
     @app.post("/v1/search")
     def search(body: SearchRequest) -> dict[str, Any]:
-        hits = state.search(body.store, body.query, k=body.k, where=body.where)
-        return {"hits": [hit.to_dict() for hit in hits]}
+        return state.search(
+            body.store, body.query, k=body.k, where=body.where, mode=body.mode, links=body.links
+        )
 
 
 def _answer_routes(app: FastAPI, state: ServiceState) -> None:

@@ -65,18 +65,6 @@ class AddDocumentsRequest(_Strict):
     store: str | None = Field(default=None, description="store name (default: the first)")
 
 
-class SearchRequest(_Strict):
-    query: str = Field(min_length=1, max_length=4000)
-    k: int = Field(default=5, ge=1, le=100)
-    where: str | None = Field(default=None, max_length=1000)
-    store: str | None = None
-
-    @field_validator("where")
-    @classmethod
-    def _one_predicate(cls, value: str | None) -> str | None:
-        return None if value is None else check_where(value)
-
-
 def _annotation(spec: OptionSpec) -> Any:
     if spec.kind is dict:
         return dict[str, Any]
@@ -85,6 +73,8 @@ def _annotation(spec: OptionSpec) -> Any:
         return str | Annotated[list[item], Field(min_length=1, max_length=spec.bounds["max_items"])]
     if spec.kind is list:
         return list[Literal[spec.choices()]]  # type: ignore[misc]  # the ladder, when imported
+    if spec.choices is not None:
+        return Literal[tuple(spec.choices())]  # type: ignore[misc]  # e.g. the search modes
     return spec.kind
 
 
@@ -98,6 +88,22 @@ def _field(spec: OptionSpec, **extra: Any) -> tuple[Any, Any]:
 
 
 _SPECS = {spec.name: spec for spec in ask_fields()}
+
+
+class SearchRequest(_Strict):
+    query: str = Field(min_length=1, max_length=4000)
+    k: int = Field(default=5, ge=1, le=100)
+    where: str | None = Field(default=None, max_length=1000)
+    store: str | None = None
+    mode: _annotation(_SPECS["mode"]) = Field(  # type: ignore[valid-type]
+        default=_SPECS["mode"].default, description=_SPECS["mode"].help
+    )
+    links: bool = Field(default=False, description="each hit's linked chunks (neighbours)")
+
+    @field_validator("where")
+    @classmethod
+    def _one_predicate(cls, value: str | None) -> str | None:
+        return None if value is None else check_where(value)
 
 
 def _options_model(

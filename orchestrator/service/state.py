@@ -134,9 +134,17 @@ class ServiceState:
             raise ServiceError(404, f"no document '{doc_id}' in store '{name}'")
         return removed.chunks
 
-    def search(self, store: str | None, query: str, *, k: int, where: str | None) -> list:
+    def search(
+        self, store: str | None, query: str, *, k: int, where: str | None, mode: str, links: bool
+    ) -> dict[str, Any]:
+        """`{"hits": [...]}`; with `links`, each hit with its `neighbours` (linked chunks)."""
         target = self.orchestrator(store).store
-        return target.search(query, k=k, where=where)
+        hits = target.search(query, k=k, where=where, mode=mode)
+        found = [hit.to_dict() for hit in hits]
+        if links:
+            for hit, data in zip(hits, found, strict=True):
+                data["neighbours"] = [n.to_dict() for n in target.neighbours(hit.id, k=5)]
+        return {"hits": found}
 
     def health(self) -> dict[str, Any]:
         """Counts per store; a damaged store is listed with its error (status "degraded")."""

@@ -101,3 +101,23 @@ def test_store_check_rebuilds_a_damaged_index(tmp_path, offline_models):
     assert "FAISS" not in again.output
     found = runner.invoke(cli, ["search", "tea", "--store", str(store), "-k", "1", "--json"])
     assert json.loads(found.output)[0]["doc_id"] == "tea.txt"
+
+
+def test_search_modes_and_links(tmp_path, offline_models):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "Velmund Bridge.txt").write_text("The Velmund Bridge was designed by Orla Tamris.")
+    (corpus / "Orla Tamris.txt").write_text("Orla Tamris was born in the town of Kadorin.")
+    store = tmp_path / "store"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(corpus), "--store", str(store)]).exit_code == 0
+    args = ["search", "Velmund", "--store", str(store), "-k", "1"]
+    lexical = runner.invoke(cli, [*args, "--mode", "lexical", "--links"])
+    assert lexical.exit_code == 0, lexical.output
+    assert "Velmund Bridge.txt" in lexical.output
+    assert "-> Orla Tamris.txt" in lexical.output and "Orla Tamris" in lexical.output
+    as_json = json.loads(runner.invoke(cli, [*args, "--links", "--json"]).output)
+    assert as_json[0]["neighbours"][0]["doc_id"] == "Orla Tamris.txt"
+    assert as_json[0]["neighbours"][0]["shared"] == ["Orla Tamris"]
+    bad = runner.invoke(cli, [*args, "--mode", "semantic"])
+    assert bad.exit_code == 2 and "semantic" in bad.output

@@ -71,6 +71,14 @@ def test_sigkill_mid_ingest_then_resume_stores_every_chunk_once(tmp_path):
 
     stats = MnemonicStore(store, create=False, chunking=SMALL_CHUNKS).stats()
     assert (stats.documents, stats.chunks, stats.index_vectors) == (N_DOCS, len(ids), len(ids))
+    assert _links(store) == _links(tmp_path / "clean")  # the link table, each link once
+    assert len(_links(store)) == len(set(_links(store)))
+
+
+def _links(folder):
+    table = lancedb.connect(str(folder)).open_table("links")
+    rows = table.search().select(["chunk_id", "key"]).limit(None).to_arrow().to_pylist()
+    return sorted((row["chunk_id"], row["key"]) for row in rows)
 
 
 @pytest.mark.slow

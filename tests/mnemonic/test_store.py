@@ -34,14 +34,15 @@ def test_add_search_get_stats(make_store):
     assert stats.index_kind == "flat" and stats.index_vectors == stats.chunks
     assert stats.bytes_on_disk > 0 and stats.base_model == "tiny-bpe"
 
-    hits = store.search("beetles in town 8", k=5)
+    hits = store.search("beetles in town 8", k=5, mode="dense")
     assert len(hits) == 5 and hits[0].doc_id == "doc8"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert store.search("beetles in town 8", k=5)[0].doc_id == "doc8"  # hybrid, the default
     assert hits[0].metadata == {"n": 8} and hits[0].text_tokens <= 48
 
-    filtered = store.search("lanterns in town 3", k=50, where="doc_id = 'doc3'")
+    filtered = store.search("lanterns in town 3", k=50, where="doc_id = 'doc3'", mode="dense")
     assert filtered and {h.doc_id for h in filtered} == {"doc3"}
-    best = store.search("lanterns in town 3", k=1)[0]  # FAISS and LanceDB agree on cosine
+    best = store.search("lanterns in town 3", k=1, mode="dense")[0]  # FAISS, LanceDB agree
     assert filtered[0].id == best.id and abs(filtered[0].score - best.score) < 1e-4
 
     chunks = store.get([hits[1].id, hits[0].id])

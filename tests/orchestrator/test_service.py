@@ -145,6 +145,19 @@ def test_memory_add_search_ask_delete(client):
     assert all(h["doc_id"] != "moon-ferry" for h in hits["hits"])
 
 
+def test_search_modes_and_links(client):
+    doc = {"doc_id": "code", "text": "Error E4471 means the Quorvex valve is stuck."}
+    client.post("/v1/memory", json={"documents": [doc], "store": "spare"})
+    body = {"query": "E4471", "k": 1, "store": "spare"}
+    hits = client.post("/v1/search", json={**body, "mode": "lexical"}).json()["hits"]
+    assert hits[0]["doc_id"] == "code" and hits[0]["lexical_score"] > 0
+    linked = client.post("/v1/search", json={**body, "links": True}).json()["hits"]
+    assert linked[0]["neighbours"] == []  # nothing else names Quorvex or E4471
+    message = error_of(client.post("/v1/search", json={**body, "mode": "semantic"}), 422)
+    assert "mode" in message
+    client.delete("/v1/memory/code", params={"store": "spare"})
+
+
 def test_search_with_filter(client):
     hits = client.post(
         "/v1/search", json={"query": "bridge", "k": 5, "where": "doc_id = 'tea'"}
@@ -184,12 +197,13 @@ def test_ask_returns_answer_and_report(client):
 def test_ask_takes_hops_and_focus(client):
     body = {"question": "Who designed the Velloran Glass Bridge?", "max_new_tokens": 2}
     everything = {"min_score": -1.0}  # keep every candidate, whatever its score
-    response = client.post(
-        "/v1/ask", json={**body, "budget": 512, "k": 4, "hops": 2, "policy_options": everything}
-    )
+    roomy = {**body, "budget": 512, "k": 4, "hops": 2, "policy_options": everything}
+    response = client.post("/v1/ask", json={**roomy, "links": False})
     assert response.status_code == 200, response.text
     hops = [s["hop"] for s in response.json()["report"]["sources"]]
-    assert hops[0] == 1 and 2 in hops  # the second round added sources
+    assert hops[0] == 1 and 2 in hops  # the bridge sentence's search added sources
+    linked = client.post("/v1/ask", json=roomy).json()["report"]["sources"]
+    assert {s["hop"] for s in linked} == {1}  # no other document names the bridge's names
     response = client.post("/v1/ask", json={**body, "budget": 24, "focus": False})
     assert response.status_code == 200, response.text
     first = response.json()["report"]["sources"][0]
