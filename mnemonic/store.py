@@ -38,13 +38,12 @@ from mnemonic.chunking import Chunker, ChunkingConfig
 from mnemonic.commit import COMMIT_RECORD, DeleteReport, delete_documents, sql_quote
 from mnemonic.encoders import ChunkEncoder, validate_encoder
 from mnemonic.exceptions import ChunkNotFoundError, ConfigError, StoreCorruptError, StoreError
-from mnemonic.filters import check_where
-from mnemonic.hybrid import DEFAULT_MODE, lexical_hits, search_mode
+from mnemonic.hybrid import DEFAULT_MODE
 from mnemonic.index import IndexConfig, VectorIndex
 from mnemonic.index_sync import IndexSync
 from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading
-from mnemonic.lexical import refresh_lexical_index, search_lexical
-from mnemonic.links import LinkTable, Neighbour
+from mnemonic.lexical import refresh_lexical_index
+from mnemonic.links import LinkTable
 from mnemonic.manifest import embedder_identity, open_manifest
 from mnemonic.schema import (
     Chunk,
@@ -56,15 +55,11 @@ from mnemonic.schema import (
     level_columns,
 )
 from mnemonic.search import (
-    HIT_COLUMNS,
     chunk_from_record,
-    hit_from_record,
-    search_faiss,
-    search_ids,
-    search_lance,
     verified,
 )
 from mnemonic.snapshot import Snapshot
+from mnemonic.store_reads import StoreReads
 from mnemonic.writer_lock import WriterLock, writing_errors
 
 __all__ = ["DeleteReport", "MnemonicStore", "embedder_identity", "sql_quote"]
@@ -72,7 +67,7 @@ __all__ = ["DeleteReport", "MnemonicStore", "embedder_identity", "sql_quote"]
 CHUNKS, DOCUMENTS = "chunks", "documents"
 
 
-class MnemonicStore:
+class MnemonicStore(StoreReads):
     """A durable, searchable store of chunks.
 
     Args:
@@ -359,87 +354,6 @@ class MnemonicStore:
         check_unicode(query, "the query", error=ConfigError)
         vector = self.embed([query])[0]
         return self.search_by_vector(vector, k=k, where=where, levels=levels, text=query, mode=mode)
-
-    def search_by_vector(
-        self,
-        vector: np.ndarray,
-        *,
-        k: int = 10,
-        where: str | None = None,
-        levels: Sequence[str] = (),
-        text: str | None = None,
-        mode: str | None = None,
-    ) -> list[Hit]:
-        """Like `search`, for a precomputed normalized vector `(dim,)`.
-
-        `text` (the query's text) is needed by the `lexical` and `hybrid` modes; `mode`
-        defaults to `hybrid` when `text` is given and `dense` otherwise.
-        """
-        if not isinstance(k, int) or k < 1:
-            raise ConfigError(f"k must be a positive int, got {k!r}")
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        columns = [*HIT_COLUMNS, *self._level_columns(levels)]
-        lexical = None
-        if text is not None:
-
-            def lexical(n: int) -> list[Hit]:
-                rows = search_lexical(
-                    self._chunks, text, n, where and check_where(where), columns, vector
-                )
-                return lexical_hits(self._visible(rows), hit_from_record)
-
-        def dense(n: int) -> list[Hit]:
-            return self._search_dense(vector, n, where, columns)
-
-        mode = mode or (DEFAULT_MODE if text is not None else "dense")
-        return search_mode(mode, k=k, dense=dense, lexical=lexical)
-
-    def _search_dense(
-        self, vector: np.ndarray, k: int, where: str | None, columns: list[str]
-    ) -> list[Hit]:
-        if where:
-            return search_lance(self._sync, vector, k, check_where(where), columns)
-        return search_faiss(self._sync, vector, k, columns)
-
-    # -- links ---------------------------------------------------------------------------
-
-    @property
-    def has_links(self) -> bool:
-        """Whether the link table holds any links (stores made before it have none)."""
-        return self._links.count() > 0
-
-    def entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Any]]:
-        """Each chunk's entities (`mnemonic.entities.Entity`), by chunk id."""
-        return self._links.entities(list(chunk_ids))
-
-    def chunks_naming(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Chunks whose entities include any of `keys` (`LinkTable.chunks_naming`)."""
-        return self._links.chunks_naming(keys)
-
-    def neighbours(self, chunk_id: str, *, k: int = 10) -> list[Neighbour]:
-        """The chunks linked to `chunk_id` through shared names and titles, best first."""
-        return self._links.neighbours(chunk_id, total=self._chunks.count_rows(), k=k)
-
-    def hits_by_id(
-        self,
-        ids: Sequence[str],
-        vector: np.ndarray,
-        *,
-        where: str | None = None,
-        levels: Sequence[str] = (),
-    ) -> list[Hit]:
-        """The live chunks among `ids` as hits scored by cosine to `vector`, best first."""
-        columns = [*HIT_COLUMNS, *self._level_columns(levels)]
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        return search_ids(self._sync, list(ids), vector, where and check_where(where), columns)
-
-    def _visible(self, rows: list[tuple[dict[str, Any], float, float]]) -> list:
-        """The lexical index's rows (`(record, bm25, cosine)`) of committed versions only."""
-        if not rows:
-            return rows
-        seqs = np.asarray([record["seq"] for record, *_ in rows], np.int64)
-        keep = self._sync.snapshot().locate(seqs) >= 0
-        return [row for row, visible in zip(rows, keep, strict=True) if visible]
 
     def _level_columns(self, levels: Sequence[str]) -> list[str]:
         """The store columns of `levels` that this store's table has (text has none)."""

@@ -146,18 +146,10 @@ def ingest_command(
         encoders=_chunk_encoders(hyperword_tokenizer, encoder_spec),
         batch_size=batch_size,
     )
+    ray = {"workers": workers, "batch_size": batch_size, "ray_address": ray_address}
+    local = {"prune": prune, "follow_symlinks": follow_symlinks}
     with store:
-        report = _ingest(
-            store,
-            paths,
-            engine=engine,
-            workers=workers,
-            batch_size=batch_size,
-            ray_address=ray_address,
-            progress=progress,
-            prune=prune,
-            follow_symlinks=follow_symlinks,
-        )
+        report = _ingest(store, paths, engine=engine, progress=progress, **ray, **local)
         stats = store.stats()
     _echo_report(report, prune=prune)
     click.echo(
