@@ -19,12 +19,12 @@ import numpy as np
 from hyperword.levels import stored_levels
 from mnemonic.commit import COMMIT_RECORD
 from mnemonic.exceptions import IndexLoadError, StoreError
-from mnemonic.integrity import row_problem, short_error
+from mnemonic.integrity import is_panic, row_problem, short_error
 from mnemonic.manifest import MANIFEST, StoreManifest
 from mnemonic.salvage import salvage
 from mnemonic.snapshot import read_snapshot
 
-__all__ = ["StoreHealth", "check_store", "chunk_row_problem"]
+__all__ = ["StoreHealth", "check_store", "chunk_row_problem", "derived_problems"]
 
 TABLES = ("chunks", "documents")
 
@@ -104,6 +104,7 @@ def check_store(path: str | Path) -> StoreHealth:
     counts = {"documents": 0, "chunks": 0, "hidden": 0}
     if not missing:
         _check_tables(db, folder, manifest, problems, counts)
+        problems.extend(derived_problems(db, present))
     notes.extend(_index_notes(folder, manifest.embedding_dim))
     if not (folder / COMMIT_RECORD).is_file():
         notes.append(f"no {COMMIT_RECORD} yet (written at the next commit)")
@@ -147,6 +148,39 @@ def _check_tables(
                 )
             if name == "chunks":
                 _check_chunk_rows(salvaged.rows.to_pylist(), chunk_tokens, problems)
+
+
+def derived_problems(db: Any, present: set[str]) -> list[str]:
+    """Damage in what the store derives from its chunks (the link table, the full-text
+    index): `repair` rebuilds both from the chunks."""
+    from mnemonic.lexical import LEXICAL_COLUMN
+    from mnemonic.links import LINKS
+
+    problems = []
+    try:
+        chunks = db.open_table("chunks")
+        rows = chunks.count_rows()
+        indexed = any(index.index_type == "FTS" for index in chunks.list_indices())
+        if indexed:
+            chunks.search("a", query_type="fts", fts_columns=LEXICAL_COLUMN).limit(1).to_arrow()
+        elif rows:
+            problems.append("the full-text index is missing")
+    except BaseException as error:  # LanceDB fails in many ways on bad files, panics too
+        if not isinstance(error, Exception) and not is_panic(error):
+            raise
+        problems.append(f"the full-text index cannot be read: {short_error(error)}")
+        rows = 1
+    if LINKS not in present:
+        if rows:
+            problems.append("the link table is missing")
+        return problems
+    try:
+        db.open_table(LINKS).to_arrow()
+    except BaseException as error:
+        if not isinstance(error, Exception) and not is_panic(error):
+            raise
+        problems.append(f"the link table cannot be read: {short_error(error)}")
+    return problems
 
 
 def _check_chunk_rows(

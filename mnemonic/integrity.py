@@ -55,8 +55,9 @@ def short_error(error: BaseException) -> str:
 
 
 def is_panic(error: BaseException) -> bool:
-    """Whether `error` is a Rust panic surfacing through pyo3 (a `BaseException`)."""
-    return type(error).__name__ == "PanicException"
+    """Whether `error` is a Rust panic surfacing through pyo3 (`PanicException`, a
+    `BaseException`; or `RustPanic` from LanceDB's async runtime)."""
+    return type(error).__name__ in ("PanicException", "RustPanic")
 
 
 @contextlib.contextmanager

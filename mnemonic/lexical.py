@@ -24,7 +24,13 @@ import numpy as np
 
 from mnemonic.filters import filter_error
 
-__all__ = ["LEXICAL_COLUMN", "REINDEX_SHARE", "refresh_lexical_index", "search_lexical"]
+__all__ = [
+    "LEXICAL_COLUMN",
+    "REINDEX_SHARE",
+    "has_lexical_index",
+    "refresh_lexical_index",
+    "search_lexical",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,12 @@ def _index_stats(table: Any) -> tuple[bool, int, int]:
                 return True, 0, table.count_rows()
             return True, stats.num_indexed_rows, stats.num_unindexed_rows
     return False, 0, table.count_rows()
+
+
+def has_lexical_index(table: Any) -> bool:
+    """Whether `table` has its full-text index on `text`."""
+    table.checkout_latest()
+    return any(i.index_type == "FTS" and LEXICAL_COLUMN in i.columns for i in table.list_indices())
 
 
 def refresh_lexical_index(table: Any, *, force: bool = False) -> bool:
@@ -93,7 +105,8 @@ def search_lexical(
     if where:
         search = search.where(where, prefilter=True)
     try:
-        result = search.select([*columns, "vector", "_score"]).limit(k).to_arrow()
+        select = list(dict.fromkeys([*columns, "vector"]))
+        result = search.select([*select, "_score"]).limit(k).to_arrow()
     except (ValueError, RuntimeError, OSError) as error:
         if where:
             raise filter_error(where, error) from None
@@ -103,7 +116,8 @@ def search_lexical(
     vectors = result["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
     cosines = vectors.reshape(result.num_rows, -1) @ vector  # (n,)
     scores = result["_score"].to_pylist()
-    records = result.drop_columns(["vector", "_score"]).to_pylist()
+    dropped = ["_score"] if "vector" in columns else ["vector", "_score"]
+    records = result.drop_columns(dropped).to_pylist()
     return [
         (record, float(score), float(cosine))
         for record, score, cosine in zip(records, scores, cosines, strict=True)

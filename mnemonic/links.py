@@ -102,11 +102,14 @@ class LinkTable:
         self.table = table
 
     @classmethod
-    def open(cls, db: Any) -> LinkTable:
-        try:
-            return cls(db.open_table(LINKS))
-        except (FileNotFoundError, ValueError):
+    def open(cls, db: Any, *, create: bool = False) -> LinkTable | None:
+        """The store's link table; None when it has none (a reader never creates it: the
+        writer does, at `MnemonicStore.sync_lexical_and_links`)."""
+        if LINKS not in db.list_tables().tables:
+            if not create:
+                return None
             return cls(db.create_table(LINKS, schema=links_schema(), exist_ok=True))
+        return cls(db.open_table(LINKS))
 
     def count(self) -> int:
         """Link rows (0: the store has no links yet)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from mnemonic.commit import COMMIT_RECORD, CommitRecord
 from mnemonic.index_file import INDEX_FILES, SIDECAR
+from mnemonic.links import LINKS
 from mnemonic.manifest import StoreManifest
 from mnemonic.repair_plan import RepairPlan, plan_repair
 from mnemonic.writer_lock import WriterLock
@@ -90,6 +91,7 @@ def repair_store(
         )
         _swap_in(db, folder, plan, quarantine)
     restored, lost = _ingest_again(folder, plan, embedder, tokenizer, progress)
+    _rebuild_derived(folder, embedder, tokenizer)
     return RepairReport(
         path=str(folder),
         kept=len(plan.kept),
@@ -112,10 +114,21 @@ def _swap_in(db: Any, folder: Path, plan: RepairPlan, quarantine: Path) -> None:
         if (folder / f"{name}.lance").exists():
             os.replace(folder / f"{name}.lance", quarantine / f"{name}.lance")
         os.replace(folder / f"{fresh}.lance", folder / f"{name}.lance")
-    for stale in [folder / SIDECAR, folder / COMMIT_RECORD, *folder.glob(INDEX_FILES)]:
+    derived = folder / f"{LINKS}.lance"  # the link table: derived from the chunks, re-derived
+    for stale in [derived, folder / SIDECAR, folder / COMMIT_RECORD, *folder.glob(INDEX_FILES)]:
         if stale.exists():
             os.replace(stale, quarantine / stale.name)
     CommitRecord(versions["chunks"], versions["documents"], time.time()).write(folder)
+
+
+def _rebuild_derived(folder: Path, embedder: Any, tokenizer: Any) -> None:
+    """The full-text index, the link table and the FAISS index, from the repaired chunks."""
+    from mnemonic.store import MnemonicStore
+
+    store = MnemonicStore(folder, embedder=embedder, tokenizer=tokenizer, create=False)
+    with store, store.writing():
+        store.sync_lexical_and_links(rebuild=True)
+        store.sync_index(persist=True, rebuild=True)
 
 
 def _ingest_again(

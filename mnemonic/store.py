@@ -135,7 +135,8 @@ class MnemonicStore(StoreReads):
         self._chunks, self._documents = self._open_tables()
         with reading(self.path, "chunks table schema"):
             self.columns = frozenset(self._chunks.schema.names)  # never altered once made
-        self._links = LinkTable.open(self._db)  # link table
+        with reading(self.path, "link table"):
+            self._links = LinkTable.open(self._db)  # link table (None until the first write)
         self._check_columns()
         dim = self.manifest.embedding_dim
         self._sync = IndexSync(self.path, self._chunks, self._documents, self.index_config, dim=dim)
@@ -321,6 +322,8 @@ class MnemonicStore(StoreReads):
         version): `lexical.refresh_lexical_index`, then `LinkTable.sync`.
         """
         refresh_lexical_index(self._chunks, force=rebuild)  # lexical index
+        if self._links is None:
+            self._links = LinkTable.open(self._db, create=True)
         self._links.sync(self._chunks)  # link table
 
     # -- reading -------------------------------------------------------------------------

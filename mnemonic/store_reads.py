@@ -17,10 +17,18 @@ import numpy as np
 from mnemonic.exceptions import ConfigError
 from mnemonic.filters import check_where
 from mnemonic.hybrid import DEFAULT_MODE, lexical_hits, search_mode
-from mnemonic.lexical import search_lexical
-from mnemonic.links import Neighbour
+from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading
+from mnemonic.lexical import has_lexical_index, search_lexical
+from mnemonic.links import LinkTable, Neighbour
 from mnemonic.schema import Hit
-from mnemonic.search import HIT_COLUMNS, hit_from_record, search_faiss, search_ids, search_lance
+from mnemonic.search import (
+    HIT_COLUMNS,
+    hit_from_record,
+    search_faiss,
+    search_ids,
+    search_lance,
+    verified,
+)
 
 __all__ = ["StoreReads"]
 
@@ -32,6 +40,7 @@ class StoreReads:
     _sync: Any
     _chunks: Any
     _links: Any
+    _db: Any
     _level_columns: Any  # levels -> the store columns this table has
 
     def search_by_vector(
@@ -57,10 +66,18 @@ class StoreReads:
         if text is not None:
 
             def lexical(n: int) -> list[Hit]:
-                rows = search_lexical(
-                    self._chunks, text, n, where and check_where(where), columns, vector
-                )
-                return lexical_hits(self._visible(rows), hit_from_record)
+                select = list(dict.fromkeys([*columns, *VERIFY_COLUMNS]))
+                if not has_lexical_index(self._chunks) and self._sync.snapshot().chunks:
+                    if mode == "lexical":  # hybrid is dense alone until the index is built
+                        raise damaged(self._sync.folder, "the full-text index is missing")
+                    return []
+                with reading(self._sync.folder, "full-text index"):
+                    rows = search_lexical(
+                        self._chunks, text, n, where and check_where(where), select, vector
+                    )
+                rows = self._visible(rows)
+                verified(self._sync.folder, [record for record, *_ in rows])
+                return lexical_hits(rows, hit_from_record)
 
         def dense(n: int) -> list[Hit]:
             return self._search_dense(vector, n, where, columns)
@@ -80,19 +97,47 @@ class StoreReads:
     @property
     def has_links(self) -> bool:
         """Whether the link table holds any links (stores made before it have none)."""
-        return self._links.count() > 0
+        if self._links is None:
+            return False
+        with reading(self._sync.folder, "link table"):
+            return self._links.count() > 0
+
+    def _link_table(self) -> Any:
+        """The link table (None for a store without chunks); `StoreCorruptError` when a
+        store with chunks has none."""
+        if self._links is None:
+            with reading(self._sync.folder, "link table"):
+                self._links = LinkTable.open(self._db)  # a write may have made it since
+        if self._links is None and self._sync.snapshot().chunks:
+            raise damaged(
+                self._sync.folder,
+                "the link table is missing (a store made before links gets it at its next write)",
+            )
+        return self._links
 
     def entities(self, chunk_ids: Sequence[str]) -> dict[str, list[Any]]:
         """Each chunk's entities (`mnemonic.entities.Entity`), by chunk id."""
-        return self._links.entities(list(chunk_ids))
+        links = self._link_table()
+        if links is None:
+            return {cid: [] for cid in chunk_ids}
+        with reading(self._sync.folder, "link table"):
+            return links.entities(list(chunk_ids))
 
     def chunks_naming(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Chunks whose entities include any of `keys` (`LinkTable.chunks_naming`)."""
-        return self._links.chunks_naming(keys)
+        links = self._link_table()
+        if links is None:
+            return {}
+        with reading(self._sync.folder, "link table"):
+            return links.chunks_naming(keys)
 
     def neighbours(self, chunk_id: str, *, k: int = 10) -> list[Neighbour]:
         """The chunks linked to `chunk_id` through shared names and titles, best first."""
-        return self._links.neighbours(chunk_id, total=self._chunks.count_rows(), k=k)
+        links = self._link_table()
+        if links is None:
+            return []
+        with reading(self._sync.folder, "link table"):
+            return links.neighbours(chunk_id, total=self._chunks.count_rows(), k=k)
 
     def hits_by_id(
         self,

@@ -33,7 +33,7 @@ FILE_KINDS: dict[str, Callable[[Path], list[Path]]] = {
     "index file": lambda root: sorted(p.relative_to(root) for p in root.glob("index-*.faiss")),
     "writer lock": lambda root: [Path(".writer.lock")],
 }
-for _table in ("chunks", "documents"):
+for _table in ("chunks", "documents", "links"):
     FILE_KINDS |= {
         f"{_table} newest manifest": lambda root, t=_table: [
             table_versions(root, t)[0][1].relative_to(root)
@@ -50,7 +50,10 @@ for _table in ("chunks", "documents"):
             root, f"{t}.lance/_transactions"
         ),
     }
-FOLDERS = ["chunks.lance", "documents.lance"]
+FILE_KINDS["chunks full-text index file"] = lambda root: sorted(
+    p.relative_to(root) for p in (root / "chunks.lance" / "_indices").rglob("*") if p.is_file()
+)
+FOLDERS = ["chunks.lance", "documents.lance", "links.lance"]
 
 
 def _files(root: Path, folder: str) -> list[Path]:
@@ -96,16 +99,28 @@ def reference(tmp_path_factory, embedder, tokenizer):
 
 
 def answers(folder: Path, options: dict) -> tuple:
-    """What a reader gets: top hits per query (FAISS), a filtered search, counts."""
+    """What a reader gets: top hits per query (FAISS), a filtered search, a lexical search, a
+    chunk's linked chunks, counts. (Hybrid ranks fuse BM25 scores, which a rebuilt full-text
+    index may score a little differently; its parts are compared one by one.)"""
     with MnemonicStore(folder, create=False, **options) as store:
-        hits = [[(h.id, round(h.score, 4)) for h in store.search(q, k=5)] for q in QUERIES]
-        filtered = [h.id for h in store.search("beetles", k=3, where="doc_id = 'doc2.txt'")]
+        dense = [store.search(q, k=5, mode="dense") for q in QUERIES]
+        hits = [[(h.id, round(h.score, 4)) for h in found] for found in dense]
+        where = "doc_id = 'doc2.txt'"
+        filtered = [h.id for h in store.search("beetles", k=3, where=where, mode="dense")]
+        lexical = sorted(h.id for h in store.search("volcanoes", k=5, mode="lexical"))
+        linked = sorted(n.chunk_id for n in store.neighbours(hits[0][0][0], k=5))
         got = store.get([hits[0][0][0]])[0].text
         stats = store.stats()
-    return hits, filtered, got, stats.documents, stats.chunks
+    return hits, filtered, lexical, linked, got, stats.documents, stats.chunks
 
 
-MANY = ("chunks data file", "chunks deletion file", "documents data file")  # first and last
+MANY = (  # first and last
+    "chunks data file",
+    "chunks deletion file",
+    "documents data file",
+    "links data file",
+    "chunks full-text index file",
+)
 ABSENT = ("documents deletion file",)  # LanceDB rewrites small documents fragments instead
 
 
