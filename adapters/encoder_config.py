@@ -119,10 +119,15 @@ class EncoderTrainingConfig:
     @classmethod
     def from_file(cls, path: str | Path) -> EncoderTrainingConfig:
         """Read a `.json` or `.yaml`/`.yml` config; unknown keys are dropped with a warning."""
+        from hyperword.text_files import TextFileError, read_text
+
         path = Path(path)
         if not path.is_file():
             raise TrainingConfigError(f"config file {path} does not exist")
-        text = path.read_text()
+        try:
+            text = read_text(path, max_chars=1_000_000)  # the reading rule (docs/store.md)
+        except (OSError, TextFileError) as error:
+            raise TrainingConfigError(f"cannot read config {path}: {error}") from None
         try:
             if path.suffix in (".yaml", ".yml"):
                 import yaml
@@ -130,7 +135,7 @@ class EncoderTrainingConfig:
                 data = yaml.safe_load(text)
             else:
                 data = json.loads(text)
-        except Exception as error:  # json and yaml raise different types
+        except Exception as error:  # json and yaml raise different types (RecursionError too)
             raise TrainingConfigError(f"cannot parse {path}: {error}") from None
         if not isinstance(data, dict):
             raise TrainingConfigError(f"{path} must hold a mapping of settings")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 __all__ = ["train_command"]
@@ -29,7 +27,7 @@ def train_command(config_path: str, steps: int | None, no_eval: bool) -> None:
     from adapters.exceptions import TrainingError
     from eval.metrics import f1_score
 
-    config = EncoderTrainingConfig.from_dict(_read_config(config_path), source=config_path)
+    config = EncoderTrainingConfig.from_file(config_path)
     if steps is not None:
         config.steps = steps
     evaluator = None
@@ -52,26 +50,3 @@ def train_command(config_path: str, steps: int | None, no_eval: bool) -> None:
             click.echo(f"curve: {png}")
         except TrainingError as error:
             click.echo(f"no curve plot: {error}", err=True)
-
-
-def _read_config(path: str) -> dict:
-    """The settings in a `.json` or `.yaml` file, read under the reading rule."""
-    from adapters.exceptions import TrainingConfigError
-    from hyperword.text_files import TextFileError, read_text
-
-    try:
-        text = read_text(path, max_chars=1_000_000)
-    except (OSError, TextFileError) as error:
-        raise TrainingConfigError(f"cannot read config {path}: {error}") from None
-    try:
-        if path.endswith((".yaml", ".yml")):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as error:  # json and yaml raise different types (RecursionError too)
-        raise TrainingConfigError(f"cannot parse {path}: {error}") from None
-    if not isinstance(data, dict):
-        raise TrainingConfigError(f"{path} must hold a mapping of settings")
-    return data
