@@ -10,12 +10,7 @@ Layout of a store folder:
     index.json            FAISS sidecar (size, SHA-256); index-<token>.faiss the index itself
     .writer.lock          held (flock) by the one process writing
 
-The store's parts, one file each: the manifest and its checks (`manifest.py`), the commit
-protocol (`commit.py`), what readers see (`snapshot.py`), the checks on rows read back
-(`integrity.py`), the writer lock (`writer_lock.py`), the FAISS index kept in step with the
-table and the seqs new rows get (`index_sync.py`), the search backends (`search.py`) and
-modes (`hybrid.py`: dense, lexical, hybrid), the lexical index (`lexical.py`), the link
-table (`links.py`), ingest (`ingest.py`), `hyperword store check` (`check.py`, `repair.py`).
+Its parts, one concept a file, are listed in docs/architecture.md (the `mnemonic/` rows).
 Readers take no lock: every search refreshes to the latest committed state, so searching
 works while another process or thread ingests, and never sees an uncommitted row.
 """

@@ -59,14 +59,14 @@ def test_an_unwritable_store_refuses_writes_and_still_searches(
 ):
     store = make_store()
     store.add_documents(make_documents(3))
-    want = [h.id for h in store.search("tea leaves in town 1", k=3)]
+    want = [h.id for h in store.search("tea leaves in town 1", k=3, mode="dense")]
     store.close()
     folder = tmp_path / "store"
     (tmp_path / "new.txt").write_text("A new note about observatories.")
     runner = CliRunner()
     with unwritable(folder, recursive=recursive):
         reader = make_store()
-        assert [h.id for h in reader.search("tea leaves in town 1", k=3)] == want
+        assert [h.id for h in reader.search("tea leaves in town 1", k=3, mode="dense")] == want
         with pytest.raises(StoreReadOnlyError, match=r"cannot be written.*still be searched"):
             reader.add_documents(make_documents(1, prefix="new"))
         with pytest.raises(StoreReadOnlyError):
@@ -80,8 +80,8 @@ def test_an_unwritable_store_refuses_writes_and_still_searches(
         )
         found = runner.invoke(cli, ["search", "tea leaves", "--store", str(folder), "-k", "1"])
         assert found.exit_code == 0 and "doc" in found.output
-        assert [h.id for h in reader.search("tea leaves in town 1", k=3)] == want
+        assert [h.id for h in reader.search("tea leaves in town 1", k=3, mode="dense")] == want
     writer = make_store()  # writable again: nothing was lost or half-written
     writer.add_documents(make_documents(1, prefix="new"))
     assert writer.stats().documents == 4
-    assert [h.id for h in writer.search("tea leaves in town 1", k=3)] == want
+    assert [h.id for h in writer.search("tea leaves in town 1", k=3, mode="dense")] == want
