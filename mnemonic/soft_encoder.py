@@ -34,7 +34,8 @@ class SoftTokenChunkEncoder:
     (on its GPU when it has one) instead of receiving the model.
 
     Args:
-        encoder: A `HyperwordEncoder` (anything with `encode_levels`, `id`, `version`).
+        encoder: A `HyperwordEncoder`, or any `SoftTokenEncoder` (`encode`, `id`, `version`;
+            read once per level when it has no `encode_levels`).
         level: The soft level whose column this fills.
         batch_size: Chunks per forward pass of the base model.
         folder: The encoder folder it was loaded from (`DEFAULT`: the shipped one), if any.
@@ -66,18 +67,19 @@ class SoftTokenChunkEncoder:
         out: dict[str, list[np.ndarray]] = {level: [] for level in levels}
         for start in range(0, len(texts), self.batch_size):
             batch = list(texts[start : start + self.batch_size])
-            soft = _encode_levels(self.encoder, batch, list(levels))  # level -> [(slots, d)]
+            soft = _read(self.encoder, batch, list(levels))  # level -> [(slots, d)]
             for level in levels:
                 out[level].extend(s.float().cpu().numpy().astype(np.float16) for s in soft[level])
         return out
 
 
-def _encode_levels(encoder: Any, spans: list[str], levels: list[str]) -> dict[str, list]:
-    """`encoder.encode_levels` (one read of each span for every level) where the encoder has
-    it; else each span encoded alone at each level (`SoftTokenEncoder.encode`)."""
+def _read(encoder: Any, texts: list[str], levels: list[str]) -> dict[str, Any]:
+    """One read of `texts` for all `levels` where the encoder has `encode_levels`; else a
+    `SoftTokenEncoder`'s `encode` per text and level (one text a call: `encode` pads a batch
+    to one slot count, and each chunk keeps its own)."""
     if hasattr(encoder, "encode_levels"):
-        return encoder.encode_levels(spans, levels=levels)
-    return {lv: [encoder.encode([span], level=lv)[0] for span in spans] for lv in levels}
+        return encoder.encode_levels(texts, levels=levels)
+    return {level: [encoder.encode([t], level=level)[0] for t in texts] for level in levels}
 
 
 DEFAULT = "default"  # the folder name that loads the shipped encoder
