@@ -61,6 +61,8 @@ def _read_config(path: str) -> dict:
 
     try:
         text = read_text(path, max_chars=1_000_000)
+    except FileNotFoundError:
+        raise TrainingConfigError(f"config {path} does not exist") from None
     except (OSError, TextFileError) as error:
         raise TrainingConfigError(f"cannot read config {path}: {error}") from None
     try:
