@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator import AskOptions, Orchestrator
 from tests.orchestrator import conftest as orchestrator_fixtures
 
 base_tokenizer = orchestrator_fixtures.base_tokenizer
@@ -13,19 +12,7 @@ encoder = orchestrator_fixtures.encoder
 hyperword_tokenizer = orchestrator_fixtures.hyperword_tokenizer
 model = orchestrator_fixtures.model
 store = orchestrator_fixtures.store
-
-
-@pytest.fixture
-def orchestrator(store, model, base_tokenizer, encoder, hyperword_tokenizer):
-    """Our model with every level: text, hyperword ids and the tiny encoder's soft tokens."""
-    return Orchestrator(
-        store,
-        model=model,
-        base_tokenizer=base_tokenizer,
-        encoder=encoder,
-        tokenizer=hyperword_tokenizer,
-        options=AskOptions(max_new_tokens=4),
-    )
+orchestrator = orchestrator_fixtures.orchestrator
 
 
 @pytest.fixture

@@ -123,6 +123,21 @@ def store(tmp_path, embedder, base_tokenizer):
     store.close()
 
 
+@pytest.fixture
+def orchestrator(store, model, base_tokenizer, encoder, hyperword_tokenizer):
+    """Our model with every level: text, hyperword ids and the tiny encoder's soft tokens."""
+    from orchestrator import AskOptions, Orchestrator
+
+    return Orchestrator(
+        store,
+        model=model,
+        base_tokenizer=base_tokenizer,
+        encoder=encoder,
+        tokenizer=hyperword_tokenizer,
+        options=AskOptions(max_new_tokens=4),
+    )
+
+
 @pytest.fixture(scope="session")
 def model_folder(tmp_path_factory, base_tokenizer):
     """The tiny model and tokenizer saved as a local HF folder (`load_base_model` reads it)."""

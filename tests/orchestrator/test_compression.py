@@ -7,23 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from orchestrator import AskOptions, OptionError, Orchestrator
+from orchestrator import OptionError
 from orchestrator.text_compressor import TextCompressor
 from tests.orchestrator.conftest import FACTS
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
-
-
-@pytest.fixture
-def orchestrator(store, model, base_tokenizer, encoder, hyperword_tokenizer):
-    return Orchestrator(
-        store,
-        model=model,
-        base_tokenizer=base_tokenizer,
-        encoder=encoder,
-        tokenizer=hyperword_tokenizer,
-        options=AskOptions(max_new_tokens=4),
-    )
 
 
 def test_compress_plans_what_ask_reads(orchestrator):

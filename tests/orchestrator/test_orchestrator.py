@@ -9,23 +9,11 @@ import numpy as np
 import pytest
 
 from mnemonic import MnemonicStore
-from orchestrator import AskOptions, OptionError, Orchestrator, OrchestratorError
+from orchestrator import OptionError, Orchestrator, OrchestratorError
 from orchestrator.candidates import cost_candidates
 from tests.orchestrator.conftest import FACTS, SMALL_CHUNKS, TinyEncoder
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
-
-
-@pytest.fixture
-def orchestrator(store, model, base_tokenizer, encoder, hyperword_tokenizer):
-    return Orchestrator(
-        store,
-        model=model,
-        base_tokenizer=base_tokenizer,
-        encoder=encoder,
-        tokenizer=hyperword_tokenizer,
-        options=AskOptions(max_new_tokens=4),
-    )
 
 
 def check_report(answer, budget):
