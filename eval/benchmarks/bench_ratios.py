@@ -1,7 +1,7 @@
 """One encoder at every ratio: F1 against context positions, beside truncation and LLMLingua.
 
     python -m eval.benchmarks.bench_ratios --squad ../shared/data/squad-v1.1-dev-part1.json.gz \\
-        [--encoder DIR] [--limit 150] [--out runs/bench-ratios]
+        [--encoder DIR] [--limit 150] [--out runs/bench-ratios] [--no-full] [--no-llmlingua]
 
 On the held-out last 4 SQuAD part-1 articles (questions drawn uniformly, seed 0): closed-book,
 `full`, `full-adapted` (the passage verbatim through the encoder's tuned decoder) and the
@@ -110,10 +110,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-ratios")
     parser.add_argument("--no-llmlingua", action="store_true")
+    parser.add_argument(
+        "--no-full",
+        action="store_true",
+        help="leave out full and full-adapted (the passage verbatim: the costliest rows)",
+    )
     args = parser.parse_args(argv)
     model, tokenizer = load_base_model(DEFAULT_MODEL)
     levels = [lv.name for lv in soft_levels()]
-    methods = ["closed-book", "full", "full-adapted", *levels]
+    methods = ["closed-book", *([] if args.no_full else ["full", "full-adapted"]), *levels]
     summaries = {s.method: s for s in _run(args, methods, 256, model, tokenizer, "levels")}
     for level in [name for name in levels if name in summaries]:  # the levels it serves
         budget = max(1, round(summaries[level].context_tokens))
