@@ -153,15 +153,14 @@ def _check_tables(
 def derived_problems(db: Any, present: set[str]) -> list[str]:
     """Damage in what the store derives from its chunks (the link table, the full-text
     index): `repair` rebuilds both from the chunks."""
-    from mnemonic.lexical import LEXICAL_COLUMN
+    from mnemonic.lexical import LEXICAL_COLUMN, has_lexical_index
     from mnemonic.links import LINKS
 
     problems = []
     try:
         chunks = db.open_table("chunks")
         rows = chunks.count_rows()
-        indexed = any(index.index_type == "FTS" for index in chunks.list_indices())
-        if indexed:
+        if has_lexical_index(chunks):
             chunks.search("a", query_type="fts", fts_columns=LEXICAL_COLUMN).limit(1).to_arrow()
         elif rows:
             problems.append("the full-text index is missing")

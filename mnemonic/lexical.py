@@ -88,19 +88,21 @@ def search_lexical(
     where: str | None,
     columns: list[str],
     vector: np.ndarray,
-) -> list[tuple[dict[str, Any], float, float]]:
+) -> list[tuple[dict[str, Any], float, float]] | None:
     """The `k` rows whose text best matches `query` (BM25), best first.
 
     Returns `(record, bm25, cosine)` triples: the record holds `columns`; `cosine` is the
     row's retrieval vector against `vector`, so every hit carries the same similarity
-    whichever index found it. A table without a full-text index yet returns nothing.
+    whichever index found it. None when the table has no full-text index (yet): the
+    caller decides what that means (`MnemonicStore.search_by_vector`).
 
     Raises:
         ConfigError: `where` is not a valid filter.
     """
-    table.checkout_latest()
-    if not query.strip() or not _index_stats(table)[0]:
+    if not query.strip():
         return []
+    if not has_lexical_index(table):  # reads the latest version's indices
+        return None
     search = table.search(query, query_type="fts", fts_columns=LEXICAL_COLUMN)
     if where:
         search = search.where(where, prefilter=True)

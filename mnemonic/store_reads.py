@@ -18,7 +18,7 @@ from mnemonic.exceptions import ConfigError
 from mnemonic.filters import check_where
 from mnemonic.hybrid import DEFAULT_MODE, lexical_hits, search_mode
 from mnemonic.integrity import VERIFY_COLUMNS, damaged, reading
-from mnemonic.lexical import has_lexical_index, search_lexical
+from mnemonic.lexical import search_lexical
 from mnemonic.links import LinkTable, Neighbour
 from mnemonic.schema import Hit
 from mnemonic.search import (
@@ -67,14 +67,14 @@ class StoreReads:
 
             def lexical(n: int) -> list[Hit]:
                 select = list(dict.fromkeys([*columns, *VERIFY_COLUMNS]))
-                if not has_lexical_index(self._chunks) and self._sync.snapshot().chunks:
-                    if mode == "lexical":  # hybrid is dense alone until the index is built
-                        raise damaged(self._sync.folder, "the full-text index is missing")
-                    return []
                 with reading(self._sync.folder, "full-text index"):
                     rows = search_lexical(
                         self._chunks, text, n, where and check_where(where), select, vector
                     )
+                if rows is None:  # no full-text index: hybrid is dense alone until it is built
+                    if mode == "lexical" and self._sync.snapshot().chunks:
+                        raise damaged(self._sync.folder, "the full-text index is missing")
+                    return []
                 rows = self._visible(rows)
                 verified(self._sync.folder, [record for record, *_ in rows])
                 return lexical_hits(rows, hit_from_record)
@@ -97,18 +97,24 @@ class StoreReads:
     @property
     def has_links(self) -> bool:
         """Whether the link table holds any links (stores made before it have none)."""
-        if self._links is None:
+        links = self._open_links()
+        if links is None:
             return False
         with reading(self._sync.folder, "link table"):
-            return self._links.count() > 0
+            return links.count() > 0
+
+    def _open_links(self) -> Any:
+        """The link table, or None while the store has none (opened again each time it is
+        asked for until then: another process's write may have made it)."""
+        if self._links is None:
+            with reading(self._sync.folder, "link table"):
+                self._links = LinkTable.open(self._db)
+        return self._links
 
     def _link_table(self) -> Any:
         """The link table (None for a store without chunks); `StoreCorruptError` when a
         store with chunks has none."""
-        if self._links is None:
-            with reading(self._sync.folder, "link table"):
-                self._links = LinkTable.open(self._db)  # a write may have made it since
-        if self._links is None and self._sync.snapshot().chunks:
+        if self._open_links() is None and self._sync.snapshot().chunks:
             raise damaged(
                 self._sync.folder,
                 "the link table is missing (a store made before links gets it at its next write)",
