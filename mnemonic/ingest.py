@@ -23,7 +23,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,7 +228,9 @@ class IngestPipeline:
     def close(self) -> None:
         self.bar.close()
 
-    def report(self, *, seconds: float, skipped: Sequence[SkippedInput]) -> IngestReport:
+    def report(
+        self, *, seconds: float, skipped: Sequence[SkippedInput], pruned: int = 0
+    ) -> IngestReport:
         return IngestReport(
             documents_seen=self.seen,
             documents_written=self.docs_written,
@@ -239,6 +241,7 @@ class IngestPipeline:
             skipped=list(skipped),
             stage_seconds=dict(self.seconds),
             startup_seconds=(self.first_work or time.perf_counter()) - self.started,
+            documents_pruned=pruned,
         )
 
 
@@ -318,8 +321,7 @@ def ingest_with(
         store.sync_lexical_and_links()  # lexical index, link table: after the commit
         store.sync_index(persist=True)  # after the lexical index, which moves the version
         pipeline.seconds["index"] += time.perf_counter() - index_start
-    report = pipeline.report(seconds=time.perf_counter() - start, skipped=skipped)
-    report = replace(report, documents_pruned=pruned)
+    report = pipeline.report(seconds=time.perf_counter() - start, skipped=skipped, pruned=pruned)
     logger.info(
         "ingested %d chunks of %d documents (%d unchanged, %d skipped) in %.1f s",
         report.chunks_written,
