@@ -30,6 +30,7 @@ __all__ = [
     "first_line",
     "generate",
     "output_cache",
+    "prefill",
     "stop_sequences",
     "stream",
 ]
@@ -245,13 +246,7 @@ def _steps(
     if not sampling.greedy and sampling.seed is not None:
         generator = torch.Generator(device=device).manual_seed(sampling.seed)
     start = time.perf_counter()
-    # Only the last position's logits are needed: with a 262k vocabulary, logits for every
-    # prompt position would cost more than the transformer layers themselves.
-    if input_ids is not None:
-        out = model(input_ids=input_ids.to(device), use_cache=True, logits_to_keep=1)
-    else:
-        embeds = inputs_embeds.to(device, model.dtype)
-        out = model(inputs_embeds=embeds, use_cache=True, logits_to_keep=1)
+    out = prefill(model, input_ids=input_ids, inputs_embeds=inputs_embeds)
     result.prefill_seconds = time.perf_counter() - start
     past, logits = output_cache(out), out.logits[:, -1, :]
     eos = _eos_ids(tokenizer, model)
@@ -286,6 +281,17 @@ def _steps(
         result.new_tokens = len(generated)
         result.total_seconds = time.perf_counter() - start
         result.done = True
+
+
+def prefill(model, *, input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor | None):
+    """One forward pass over the prompt (ids `(1, seq)` or embeddings `(1, seq, d_model)`)
+    with the KV cache on, keeping the last position's logits only: with a 262k vocabulary,
+    logits for every prompt position would cost more than the transformer layers."""
+    device = model.device
+    if input_ids is not None:
+        return model(input_ids=input_ids.to(device), use_cache=True, logits_to_keep=1)
+    embeds = inputs_embeds.to(device, model.dtype)
+    return model(inputs_embeds=embeds, use_cache=True, logits_to_keep=1)
 
 
 def cache_kwargs(model, cache) -> dict:
@@ -358,15 +364,26 @@ def answer_question(
     *,
     template: PromptTemplate | None = None,
     max_new_tokens: int = 32,
+    answer_forms: bool = False,
 ) -> Generation:
-    """Answer `question` from `context` (or closed-book when `context` is None)."""
+    """Answer `question` from `context` (or closed-book when `context` is None); with
+    `answer_forms`, yes/no and either-or questions get their likeliest option
+    (`hyperword.answer_forms`)."""
+    from hyperword.answer_forms import answer_form, choose  # it builds on this module
+
     template = template or template_for_model(getattr(model, "name_or_path", None))
     parts = template.render(question=question, context=context)
     prompt_ids = tokenizer(parts.text, return_tensors="pt").input_ids
     context_tokens = count_tokens(tokenizer, parts.context)
-    text, new_tokens, prefill, total = generate(
-        model, tokenizer, input_ids=prompt_ids, max_new_tokens=max_new_tokens
-    )
+    form = answer_form(question) if answer_forms else None
+    if form is not None:
+        chosen = choose(model, tokenizer, form, input_ids=prompt_ids).consume()
+        text, new_tokens = chosen.text, chosen.new_tokens
+        prefill, total = chosen.prefill_seconds, chosen.total_seconds
+    else:
+        text, new_tokens, prefill, total = generate(
+            model, tokenizer, input_ids=prompt_ids, max_new_tokens=max_new_tokens
+        )
     return Generation(
         text=answer_text(text),
         prompt_tokens=int(prompt_ids.shape[1]),

@@ -128,6 +128,13 @@ class AskOptions:
         default=None, metadata={"help": "sampling seed", "ge": 0, "le": 2**64 - 1}
     )
     stop_at_newline: bool = field(default=True, metadata={"help": "answers are one line"})
+    answer_forms: bool = field(
+        default=True,
+        metadata={
+            "help": "yes/no and either-or questions are answered yes, no or one of their "
+            "options, the likeliest under the model (greedy decoding only)"
+        },
+    )
     stop: tuple[str, ...] | None = field(
         default=None,
         metadata={

@@ -3,14 +3,15 @@
 `ask` runs top to bottom, each step handing the next what it computed:
 
     retrieve  the question (after the previous user message, in a chat) embedded once; its
-              hits, with the stored level values, from one search (a second from the best
-              hit's bridge sentence with hops=2; retrieval.py)
+              hits, with the stored values, from one search (a second with hops=2)
     plan      each hit costed at every available level (candidates.py), a level per
               candidate under the budget less the conversation's tokens (the policy,
               checked by planner.check_plan), each planned source described: its level,
               its excerpt when cut (compression.py; `compress` stops here)
     assemble  one inputs_embeds sequence: the conversation, then the sources (assembly.py)
-    generate  greedy or sampled, streamed, the answer cut at its first line or stop sequence
+    generate  greedy or sampled, streamed, the answer cut at its first line or stop sequence;
+              yes/no and either-or questions answered with their likeliest option
+              (hyperword.answer_forms)
     report    Answer + AnswerReport
 
 Loading (store folder, model name, encoder and hyperword tokenizer) is `loading.load_parts`.
@@ -27,8 +28,8 @@ from typing import Any
 
 import torch
 
+from hyperword.answer_forms import answer_stream
 from hyperword.generation import TokenStream, answer_pieces, answer_text, count_tokens
-from hyperword.generation import stream as stream_tokens
 from hyperword.levels import LEVELS, LevelParts, ladder
 from hyperword.memory import PeakMemory, model_kv_cache_bytes
 from hyperword.prompts import PromptTemplate, get_template
@@ -342,9 +343,11 @@ class Orchestrator:
         with self.lock:
             with PeakMemory(_device(self.model)) as peak:
                 assembled = self._assemble(holder.question, template, context)
-                tokens = stream_tokens(
+                tokens = answer_stream(
                     self.model,
                     self.base_tokenizer,
+                    question=holder.question,
+                    forms=opts.answer_forms,
                     inputs_embeds=assembled.inputs_embeds,
                     max_new_tokens=opts.max_new_tokens,
                     stop_at_newline=opts.stop_at_newline,
@@ -435,10 +438,8 @@ def _check_reading(options: dict[str, Any], history: Sequence[Turn]) -> None:
     """With a planned context only generation options may be given (`OptionError`)."""
     planning = sorted(set(options) & set(planning_options()))
     if planning or history:
-        given = planning + (["history"] if history else [])
-        raise OptionError(
-            f"{', '.join(given)} cannot be given with a planned context; pass them to compress"
-        )
+        given = ", ".join(planning + (["history"] if history else []))
+        raise OptionError(f"{given} cannot be given with a planned context; pass them to compress")
 
 
 def _device(model: Any) -> Any:

@@ -14,6 +14,12 @@ orchestrator in each `--variants` entry at every budget:
 | `bridge` | `hops=2, links=false`: today's bridge-sentence search |
 | `links` | `hops=2, links=true`: link-following (`orchestrator.linked`) |
 | `*-plain` | the same with `encoder=none`: the plain model reads (no tuned decoder) |
+| `*-free` | the same with `answer_forms=false`: yes/no and either-or questions answered by
+free generation too (`hyperword.answer_forms`) |
+
+Baselines: `closed-book`, `full`, `rag-text`, `llmlingua`, and `rag-text-forms` (rag-text
+with the same yes/no and either-or answering as the orchestrator: how much of the
+orchestrator's margin comes from that answering step alone).
 
 Scores are reported twice: on every question, and on the *held-out* part of a seeded split
 (`split_ids`: the questions' file positions shuffled by `random.Random(seed)`, the first
@@ -66,7 +72,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "bridge": {"hops": 2, "links": False},
     "links": {"hops": 2, "links": True},
 }
-PLAIN = {"encoder": "none"}
+SUFFIXES = {"-plain": {"encoder": "none"}, "-free": {"answer_forms": False}}
+TEXT_BASELINES = {"rag-text": {}, "llmlingua": {}, "rag-text-forms": {"answer_forms": True}}
 PARTS = ("all", "held-out", "tuning")
 
 
@@ -89,17 +96,35 @@ class MultihopConfig:
     def __post_init__(self) -> None:
         if self.part not in PARTS:
             raise EvalError(f"part must be one of {list(PARTS)}, got {self.part!r}")
-        unknown = [v for v in self.variants if v.removesuffix("-plain") not in VARIANTS]
+        unknown = [v for v in self.variants if _split_variant(v)[0] not in VARIANTS]
         if unknown:
-            raise EvalError(f"unknown variants {unknown}; known: {list(VARIANTS)} (+ -plain)")
+            raise EvalError(
+                f"unknown variants {unknown}; known: {list(VARIANTS)} (+ {', '.join(SUFFIXES)})"
+            )
+        known = ("closed-book", "full", *TEXT_BASELINES)
+        if any(b not in known for b in self.baselines):
+            raise EvalError(f"unknown baselines in {list(self.baselines)}; known: {list(known)}")
         if not self.budgets or any(b < 1 for b in self.budgets):
             raise EvalError(f"budgets must be positive token counts, got {self.budgets}")
 
 
+def _split_variant(variant: str) -> tuple[str, list[str]]:
+    """A variant name's base and its suffixes: `links-plain-free` -> `links`, both."""
+    suffixes = []
+    while any(variant.endswith(s) for s in SUFFIXES):
+        suffix = next(s for s in SUFFIXES if variant.endswith(s))
+        suffixes.insert(0, suffix)
+        variant = variant.removesuffix(suffix)
+    return variant, suffixes
+
+
 def variant_options(variant: str) -> dict[str, Any]:
     """The `orchestrated` method options of a variant name (`links`, `links-plain`, ...)."""
-    base = variant.removesuffix("-plain")
-    return {**VARIANTS[base], **(PLAIN if variant.endswith("-plain") else {})}
+    base, suffixes = _split_variant(variant)
+    options = dict(VARIANTS[base])
+    for suffix in suffixes:
+        options.update(SUFFIXES[suffix])
+    return options
 
 
 def plan_cells(config: MultihopConfig) -> list[tuple[str, Cell]]:
@@ -119,14 +144,21 @@ def plan_cells(config: MultihopConfig) -> list[tuple[str, Cell]]:
             eval_config = EvalConfig(methods=(method,), limit=config.limit, **shared)
             cells.append((method, Cell(TASK, method, None, eval_config)))
     for budget in config.budgets:
-        for method in ("rag-text", "llmlingua"):
-            if method not in config.baselines:
+        for label, options in TEXT_BASELINES.items():
+            if label not in config.baselines:
                 continue
+            method = label.removesuffix("-forms")
             limit = config.llmlingua_limit if method == "llmlingua" else config.limit
             if config.limit is not None and limit is not None:
                 limit = min(limit, config.limit)
-            eval_config = EvalConfig(methods=(method,), limit=limit, budget=budget, **shared)
-            cells.append((method, Cell(TASK, method, budget, eval_config)))
+            eval_config = EvalConfig(
+                methods=(method,),
+                limit=limit,
+                budget=budget,
+                method_options={method: options} if options else {},
+                **shared,
+            )
+            cells.append((label, Cell(TASK, method, budget, eval_config)))
         for variant in config.variants:
             options = {"orchestrated": variant_options(variant)}
             eval_config = EvalConfig(

@@ -89,7 +89,11 @@ class Method:
 
 
 class TextContextMethod(Method):
-    """A method whose whole job is choosing the context text (or `None` for closed-book)."""
+    """A method whose whole job is choosing the context text (or `None` for closed-book).
+
+    Option `answer_forms` (default false): yes/no and either-or questions are answered with
+    their likeliest option, as the orchestrator does (`hyperword.answer_forms`).
+    """
 
     def build_context(self, example: Example) -> tuple[str | None, dict[str, Any]]:
         raise NotImplementedError
@@ -103,6 +107,7 @@ class TextContextMethod(Method):
             context,
             template=self.ctx.template,
             max_new_tokens=self.ctx.max_new_tokens,
+            answer_forms=bool(self.ctx.options.get("answer_forms", False)),
         )
         return MethodResult(generation=generation, details=details)
 

@@ -28,6 +28,20 @@ def test_answers_a_question_from_a_passage(real_model):
     assert result.context_tokens > 50
 
 
+def test_a_yes_no_question_is_answered_yes_rather_than_with_a_sentence(real_model):
+    model, tokenizer = real_model
+    context = "The Velloran Bridge is made of glass. The Quell Tower is made of stone."
+    question = "Is the Velloran Bridge made of glass?"
+    free = answer_question(model, tokenizer, question, context)
+    assert free.text.lower() != "yes"  # the plain reader answers with a sentence
+    assert answer_question(model, tokenizer, question, context, answer_forms=True).text == "yes"
+    choice = answer_question(
+        model, tokenizer, "Who was born first, Anna Vell or Marco Drin?",
+        "Anna Vell was born in 1950. Marco Drin was born in 1990.", answer_forms=True,
+    )  # fmt: skip
+    assert choice.text == "Anna Vell"
+
+
 def test_demo_answers_its_three_questions():
     results = run_demo(num_questions=3)
     assert len(results) == 3
