@@ -43,6 +43,30 @@ def test_cells_variants_and_the_split(data):
         MultihopConfig(data=data, variants=("teleport",))
 
 
+def test_answer_form_controls(data):
+    """`-free` turns the orchestrator's answer forms off; `rag-text-forms` turns them on for
+    rag-text; each is its own cell."""
+    assert variant_options("links-plain-free") == {
+        "hops": 2,
+        "links": True,
+        "encoder": "none",
+        "answer_forms": False,
+    }
+    config = MultihopConfig(
+        data=data,
+        budgets=(64,),
+        baselines=("rag-text", "rag-text-forms"),
+        variants=("links", "links-free"),
+    )
+    cells = dict(plan_cells(config))
+    assert cells["rag-text-forms"].method == "rag-text"
+    assert cells["rag-text-forms"].config.method_options == {"rag-text": {"answer_forms": True}}
+    assert cells["rag-text"].config.method_options == {}
+    assert len({cell.digest for cell in cells.values()}) == 4
+    with pytest.raises(EvalError, match="unknown baselines"):
+        MultihopConfig(data=data, baselines=("rag-text-free",))
+
+
 def test_run_writes_rows_per_part_and_resumes(data, tmp_path, tiny_tokenizer, monkeypatch):
     monkeypatch.setattr(Orchestrated, "encoder", None)
     monkeypatch.setattr(Orchestrated, "hyperword_tokenizer", None)
