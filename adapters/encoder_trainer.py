@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -289,26 +290,37 @@ def _set_lr(optimizer, config: EncoderTrainingConfig, step: int) -> None:
 
 
 class _Throughput:
-    """Training samples per second of this process, steps only (evaluation and saving out)."""
+    """Training samples per second of this process, steps only (evaluation and saving out):
+    the mean over every step, and at the median step (robust to a step slowed by another job
+    or a paused process)."""
 
     def __init__(self, batch_size: int):
         self.batch_size, self.steps, self.seconds = batch_size, 0, 0.0
+        self.durations: list[float] = []
 
     def __enter__(self):
         self._began = time.perf_counter()
 
     def __exit__(self, *exc) -> None:
-        self.seconds += time.perf_counter() - self._began
+        took = time.perf_counter() - self._began
+        self.seconds += took
+        self.durations.append(took)
         self.steps += 1
 
     @property
     def samples_per_second(self) -> float:
         return self.batch_size * self.steps / max(self.seconds, 1e-9)
 
+    @property
+    def median_samples_per_second(self) -> float:
+        return self.batch_size / max(statistics.median(self.durations or [0.0]), 1e-9)
+
 
 def _point(step: int, losses: list[float], began: float, clock: _Throughput) -> dict:
     point = {"step": step, "seconds": round(time.perf_counter() - began, 1)}
     point["samples_per_second"] = round(clock.samples_per_second, 3)
+    if clock.durations:
+        point["samples_per_second_median"] = round(clock.median_samples_per_second, 3)
     if losses:
         point["loss"] = round(sum(losses) / len(losses), 4)
     return point

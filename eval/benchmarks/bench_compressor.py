@@ -147,6 +147,7 @@ def run_variant(variant: str, base, tokenizer, items, args) -> dict | None:
         "samples": result.steps * config.batch_size,
         "device": str(base.device),
         "samples_per_second": speed[-1] if speed else None,
+        "samples_per_second_median": result.curve[-1].get("samples_per_second_median"),
         "train_loss_last": [p["loss"] for p in result.curve if "loss" in p][-1],
         **measure(result.encoder_dir, base, tokenizer, items, args),
         "questions": len(items),

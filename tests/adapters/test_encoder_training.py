@@ -339,6 +339,7 @@ def test_invented_passages_alone_are_enough_to_train(tmp_path, tiny_tokenizer):
     model = build_tiny_model(len(tiny_tokenizer))
     result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
     assert result.steps == 2 and all(p["samples_per_second"] > 0 for p in result.curve)
+    assert all(p["samples_per_second_median"] > 0 for p in result.curve)
 
 
 def test_pretraining_steps_draw_reconstruction_only(tmp_path, tiny_tokenizer):
