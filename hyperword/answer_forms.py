@@ -143,7 +143,6 @@ def answer_stream(
     return choose(model, tokenizer, form, **prompt)
 
 
-@torch.inference_mode()
 def choose(
     model,
     tokenizer,

@@ -369,28 +369,27 @@ def answer_question(
     """Answer `question` from `context` (or closed-book when `context` is None); with
     `answer_forms`, yes/no and either-or questions get their likeliest option
     (`hyperword.answer_forms`)."""
-    from hyperword.answer_forms import answer_form, choose  # it builds on this module
+    from hyperword.answer_forms import answer_stream  # it builds on this module
 
     template = template or template_for_model(getattr(model, "name_or_path", None))
     parts = template.render(question=question, context=context)
     prompt_ids = tokenizer(parts.text, return_tensors="pt").input_ids
     context_tokens = count_tokens(tokenizer, parts.context)
-    form = answer_form(question) if answer_forms else None
-    if form is not None:
-        chosen = choose(model, tokenizer, form, input_ids=prompt_ids).consume()
-        text, new_tokens = chosen.text, chosen.new_tokens
-        prefill, total = chosen.prefill_seconds, chosen.total_seconds
-    else:
-        text, new_tokens, prefill, total = generate(
-            model, tokenizer, input_ids=prompt_ids, max_new_tokens=max_new_tokens
-        )
+    result = answer_stream(
+        model,
+        tokenizer,
+        question=question,
+        forms=answer_forms,
+        input_ids=prompt_ids,
+        max_new_tokens=max_new_tokens,
+    ).consume()
     return Generation(
-        text=answer_text(text),
+        text=answer_text(result.text),
         prompt_tokens=int(prompt_ids.shape[1]),
         context_tokens=context_tokens,
-        new_tokens=new_tokens,
-        prefill_seconds=prefill,
-        total_seconds=total,
+        new_tokens=result.new_tokens,
+        prefill_seconds=result.prefill_seconds,
+        total_seconds=result.total_seconds,
         template=template.name,
     )
 
