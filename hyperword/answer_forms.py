@@ -91,12 +91,12 @@ def _either_or(text: str) -> tuple[str, str] | None:
     before = text[:at]
     starts = [m.end() for m in _DELIMITER.finditer(before)]
     if starts:
-        left = _clean(before[starts[-1] :])
+        left = before[starts[-1] :]
     else:
         left = _name_before(before.split()[1:]) or " ".join(
             before.split()[-max(1, len(right.split())) :]
         )
-    left, right = _clean(left), _clean(right)
+    left = _clean(left)
     sizes = (len(left.split()), len(right.split()))
     if min(sizes) < 1 or max(sizes) > _MAX_OPTION_WORDS or left.lower() == right.lower():
         return None
