@@ -16,6 +16,11 @@ orchestrator in each `--variants` entry at every budget:
 | `*-plain` | the same with `encoder=none`: the plain model reads (no tuned decoder) |
 | `*-free` | the same with `answer_forms=false`: yes/no and either-or questions answered by
 free generation too (`hyperword.answer_forms`) |
+| `*-nosoft` | the same with the soft levels off (`levels`: text and hyperword ids only): the
+tuned decoder still reads, so this isolates what the soft tokens add |
+
+`--encoder DIR` gives every variant but the `-plain` ones that encoder (and its decoder)
+instead of the shipped one: a freshly trained encoder can be measured before it ships.
 
 Baselines: `closed-book`, `full`, `rag-text`, `llmlingua`, and `rag-text-forms` (rag-text
 with the same yes/no and either-or answering as the orchestrator: how much of the
@@ -53,6 +58,7 @@ from eval.benchmarks.bench_orchestrator_report import CellResult
 from eval.exceptions import EvalError
 from eval.runner import EvalConfig, load_examples
 from hyperword.exceptions import HyperwordError
+from hyperword.levels import level_names, soft_levels
 from hyperword.models import DEFAULT_MODEL
 
 __all__ = [
@@ -72,7 +78,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "bridge": {"hops": 2, "links": False},
     "links": {"hops": 2, "links": True},
 }
-SUFFIXES = {"-plain": {"encoder": "none"}, "-free": {"answer_forms": False}}
+SUFFIXES = {
+    "-plain": {"encoder": "none"},
+    "-free": {"answer_forms": False},
+    "-nosoft": {"levels": [n for n in level_names() if n not in {lv.name for lv in soft_levels()}]},
+}
 TEXT_BASELINES = {"rag-text": {}, "llmlingua": {}, "rag-text-forms": {"answer_forms": True}}
 PARTS = ("all", "held-out", "tuning")
 
@@ -92,6 +102,9 @@ class MultihopConfig:
     seed: int = 0
     max_new_tokens: int = 32
     part: str = field(default="all", metadata={"help": "questions run: " + ", ".join(PARTS)})
+    encoder: str | None = field(
+        default=None, metadata={"help": "encoder folder for the variants (default: shipped)"}
+    )
 
     def __post_init__(self) -> None:
         if self.part not in PARTS:
@@ -118,10 +131,13 @@ def _split_variant(variant: str) -> tuple[str, list[str]]:
     return variant, suffixes
 
 
-def variant_options(variant: str) -> dict[str, Any]:
-    """The `orchestrated` method options of a variant name (`links`, `links-plain`, ...)."""
+def variant_options(variant: str, encoder: str | None = None) -> dict[str, Any]:
+    """The `orchestrated` method options of a variant name (`links`, `links-plain`, ...);
+    `encoder` (a folder) replaces the shipped one except where `-plain` turns it off."""
     base, suffixes = _split_variant(variant)
     options = dict(VARIANTS[base])
+    if encoder is not None:
+        options["encoder"] = str(encoder)
     for suffix in suffixes:
         options.update(SUFFIXES[suffix])
     return options
@@ -160,7 +176,7 @@ def plan_cells(config: MultihopConfig) -> list[tuple[str, Cell]]:
             )
             cells.append((label, Cell(TASK, method, budget, eval_config)))
         for variant in config.variants:
-            options = {"orchestrated": variant_options(variant)}
+            options = {"orchestrated": variant_options(variant, config.encoder)}
             eval_config = EvalConfig(
                 methods=("orchestrated",),
                 limit=config.limit,
@@ -344,6 +360,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--part", choices=PARTS, default="all", help="Run every question or one part only."
     )
+    parser.add_argument("--encoder", default=None, help="Encoder folder (default: shipped).")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
@@ -359,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
             max_new_tokens=args.max_new_tokens,
             part=args.part,
+            encoder=args.encoder,
         )
         rows = run_multihop(config, args.out)
     except HyperwordError as error:

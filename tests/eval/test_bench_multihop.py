@@ -67,6 +67,19 @@ def test_answer_form_controls(data):
         MultihopConfig(data=data, baselines=("rag-text-free",))
 
 
+def test_soft_off_control_and_encoder(data):
+    """`-nosoft` allows only the non-soft levels; `encoder` reaches every variant but the
+    plain ones, and changes the cells' digests."""
+    levels = variant_options("links-nosoft")["levels"]
+    assert "text" in levels and not {"scene", "concept", "ratio-4"} & set(levels)
+    assert variant_options("links", "enc/")["encoder"] == "enc/"
+    assert variant_options("links-plain", "enc/")["encoder"] == "none"
+    shipped = dict(plan_cells(MultihopConfig(data=data, budgets=(64,), baselines=())))
+    other = dict(plan_cells(MultihopConfig(data=data, budgets=(64,), baselines=(), encoder="e")))
+    assert shipped["orchestrated[links]"].digest != other["orchestrated[links]"].digest
+    assert shipped["orchestrated[links-plain]"].digest == other["orchestrated[links-plain]"].digest
+
+
 def test_run_writes_rows_per_part_and_resumes(data, tmp_path, tiny_tokenizer, monkeypatch):
     monkeypatch.setattr(Orchestrated, "encoder", None)
     monkeypatch.setattr(Orchestrated, "hyperword_tokenizer", None)
