@@ -1,20 +1,20 @@
 """Prompt rows for encoder training samples, with the frozen features of spans cached.
 
 For an encoder whose features are frozen (no trainable encoder adapter), a span's per-token
-features never change during training: they are computed once and kept (least recently used
-out first), so a step costs the projector and the decoder only. With a
-trainable encoder adapter they are computed afresh, with gradients, at every step.
+features never change during training: they are computed once and kept
+(`hyperword.encoder.feature_cache`), so a step costs the projector and the decoder only. With
+a trainable encoder adapter they are computed afresh, with gradients, at every step.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import torch
 
 from adapters.encoder_batches import AUTOENCODE_PROMPT, Sample
 from hyperword.encoder import HyperwordEncoder, qa_embeds, slots_for, text_rows
+from hyperword.encoder.feature_cache import SpanFeatureCache
 from hyperword.prompts import get_template
 from hyperword.rows import token_rows
 
@@ -34,48 +34,11 @@ class PromptBuilder:
         self.encoder = encoder
         self.template = get_template(template_name)
         self.cache_size = cache_size
-        self._features: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
+        self._cache = SpanFeatureCache(encoder, cache_size)
 
     def features(self, spans_ids: Sequence[tuple[int, ...]]):
         """Per-token features of the spans: `(batch, longest, f)` and a mask `(batch, longest)`."""
-        if not self.encoder.frozen_features:
-            return self.encoder.spans_features(spans_ids)
-        rows = [self._span(ids) for ids in spans_ids]
-        longest = max(len(ids) for ids in spans_ids)
-        batch = rows[0].new_zeros(len(rows), longest, rows[0].shape[-1])
-        mask = torch.zeros(len(rows), longest, dtype=torch.bool, device=rows[0].device)
-        for i, row in enumerate(rows):
-            batch[i, : row.shape[0]] = row
-            mask[i, : row.shape[0]] = True
-        return batch, mask
-
-    def _span(self, ids: tuple[int, ...]) -> torch.Tensor:
-        """One span's frozen features `(n, f)`, from the cache when it holds them.
-
-        One span per forward pass: its features then do not depend on which other spans were
-        new in the same batch, so a resumed run matches an uninterrupted one. The cache keeps
-        the hidden-state columns in float32 (Gemma's hidden states exceed float16's range)
-        and rebuilds the embedding columns, a table lookup, on the way out.
-        """
-        if ids in self._features:
-            self._features.move_to_end(ids)
-            hidden = self._features[ids]
-        else:
-            hidden = self.encoder.span_features(ids)[:, : self._hidden_dim]
-            if self.cache_size:
-                self._features[ids] = hidden
-                while len(self._features) > self.cache_size:
-                    self._features.popitem(last=False)
-        if "embedding" not in self.encoder.config.features:
-            return hidden
-        with torch.no_grad():
-            rows = token_rows(self.encoder.model, ids)
-        return torch.cat([hidden, rows.float()], dim=-1)
-
-    @property
-    def _hidden_dim(self) -> int:
-        config = self.encoder.config
-        return config.feature_dim - (config.d_model if "embedding" in config.features else 0)
+        return self._cache.features(spans_ids)
 
     def context_rows(self, samples: Sequence[Sample]) -> list[torch.Tensor]:
         """Each sample's context: plain embedding rows, or its soft tokens between markers."""

@@ -95,6 +95,7 @@ def run_eval(
     tokenizer=None,
     progress: bool = True,
     checkpoint: str | Path | None = None,
+    store_cache: str | Path | None = None,
 ) -> EvalResult:
     """Run every method of `config` on the same sampled examples.
 
@@ -105,6 +106,9 @@ def run_eval(
         progress: Show a progress bar on stderr.
         checkpoint: A JSON-lines file that records each result as it is made; a run given the
             same file again skips the examples already done (see `eval.checkpoint`).
+        store_cache: A folder where retrieval methods keep each example's store, built once
+            and reused by later runs on the same examples (`eval.methods.example_store`);
+            None builds every store afresh in a temporary folder.
     """
     examples = load_examples(config)
     if model is None:
@@ -128,6 +132,7 @@ def run_eval(
             workdir=Path(workdir),
             seed=config.seed,
             max_new_tokens=config.max_new_tokens,
+            store_cache=None if store_cache is None else Path(store_cache),
         )
         records, summaries, skipped = _run_methods(config, context, examples, scorer, progress)
     return EvalResult(

@@ -39,6 +39,10 @@ Resumable as `bench_orchestrator` is: `DIR/bench.json` and `DIR/bench.md` are re
 after every cell, a cell in progress records each answer in `DIR/checkpoints/`, and the same
 command run again reuses every finished cell whose settings are unchanged (a method's
 `revision` is part of them). `--llmlingua-limit` gives LLMLingua a prefix of the same sample.
+Each question's store is built once, into `DIR/stores/`, and reused by every later cell and
+run (delete the folder to rebuild it); the orchestrator's encoder is loaded once and keeps
+each chunk's frozen features, so a cell at another budget or in another variant costs mostly
+its answers.
 """
 
 from __future__ import annotations

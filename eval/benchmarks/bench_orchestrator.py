@@ -16,8 +16,10 @@ permutation, a subset, and its row says its n. The model is loaded once.
 
 Resumable: `DIR/bench.json` and `DIR/bench.md` are rewritten after every cell, a cell in
 progress records each answer in `DIR/checkpoints/`, and the same command run again reuses
-every finished cell whose settings are unchanged. Target checks compare F1 on the questions
-both sides answered (`eval.benchmarks.bench_orchestrator_report.Check`).
+every finished cell whose settings are unchanged. Each question's store is built once into
+`DIR/stores/` and reused by the cells at other budgets (delete it to rebuild). Target checks
+compare F1 on the questions both sides answered
+(`eval.benchmarks.bench_orchestrator_report.Check`).
 """
 
 from __future__ import annotations
@@ -298,8 +300,15 @@ def run_bench(
 
 
 def _run_cell(cell: Cell, checkpoint: Path, model, tokenizer, progress: bool) -> CellResult:
+    """Run one cell; example stores are kept beside the checkpoints (`OUT/stores`) for the
+    cells that ask the same questions at other budgets or in other variants."""
     result = run_eval(
-        cell.config, model=model, tokenizer=tokenizer, progress=progress, checkpoint=checkpoint
+        cell.config,
+        model=model,
+        tokenizer=tokenizer,
+        progress=progress,
+        checkpoint=checkpoint,
+        store_cache=checkpoint.parent.parent / "stores",
     )
     return CellResult(
         task=cell.task,

@@ -40,6 +40,7 @@ class MethodContext:
     seed: int = 0
     max_new_tokens: int = 32
     options: dict[str, Any] = field(default_factory=dict)  # this method's own options
+    store_cache: Path | None = None  # where example stores are kept for reuse (example_store)
     _embedder: Any = field(default=None, repr=False)
 
     @property

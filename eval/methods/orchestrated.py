@@ -11,7 +11,10 @@ Levels: `text` always; `hyperword` when a hyperword tokenizer is found (`"auto"`
 `$HYPERWORD_TOKENIZER`, else the one shipped for the model); `scene`/`concept` when the
 trained default encoder loads and reads the target model's vocabulary. The encoder brings its
 own copy of the base model (its decoder adapter is not injected into the shared model that
-other methods use). `config()` records which levels were on.
+other methods use). `config()` records which levels were on. An encoder is loaded once per
+process and folder and keeps the frozen features of the last `FEATURE_CACHE_SPANS` chunks it
+read (`HyperwordEncoder.cache_features`), so the cells of a benchmark that ask the same
+questions at other budgets or in other variants encode each chunk once.
 
 Options (`--method-option orchestrated.KEY=VALUE`): `encoder` and `hyperword_tokenizer`, each
 a folder, `auto` (the default) or `none`. With the encoder on, answers come from its tuned
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 from typing import Any
 
 from eval.exceptions import EvalError
@@ -41,6 +45,24 @@ PARTS = ("encoder", "hyperword_tokenizer")  # method options that are not AskOpt
 HARNESS_OPTIONS = ("budget", "max_new_tokens", "template", "policy", "policy_options")
 
 logger = logging.getLogger(__name__)
+
+FEATURE_CACHE_SPANS = 4000  # at most ~1.3 GB for 128-token chunks of Gemma 3 270M (d 640)
+_loaded_encoders: dict[str, Any] = {}  # encoder option -> the encoder loaded for it
+
+
+def _shared_encoder(option: Any) -> Any:
+    """The encoder for a method option, loaded once per process (see the module's text)."""
+    from orchestrator.loading import resolve_encoder
+
+    if not isinstance(option, (str, Path)):  # None (off) or an encoder object
+        return resolve_encoder(option)
+    option = str(option)
+    if option not in _loaded_encoders:
+        encoder = resolve_encoder(option)
+        if encoder is not None and hasattr(encoder, "cache_features"):
+            encoder.cache_features(FEATURE_CACHE_SPANS)
+        _loaded_encoders[option] = encoder
+    return _loaded_encoders[option]
 
 
 @register_method("orchestrated")
@@ -59,11 +81,7 @@ class Orchestrated(Method):
     hyperword_tokenizer: Any = "auto"  # a folder, "auto" or None
 
     def __init__(self, context: MethodContext):
-        from orchestrator.loading import (
-            optional_part,
-            resolve_encoder,
-            resolve_hyperword_tokenizer,
-        )
+        from orchestrator.loading import optional_part, resolve_hyperword_tokenizer
 
         super().__init__(context)
         options = dict(context.options)
@@ -73,7 +91,7 @@ class Orchestrated(Method):
             options.get("hyperword_tokenizer", self.hyperword_tokenizer)
         )
         self._examples_seen = 0
-        self._encoder = self._usable_encoder(resolve_encoder(encoder))
+        self._encoder = self._usable_encoder(_shared_encoder(encoder))
         self._hyperword = resolve_hyperword_tokenizer(
             hyperword_tokenizer,
             base_tokenizer=context.tokenizer,

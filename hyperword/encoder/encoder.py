@@ -103,6 +103,16 @@ class HyperwordEncoder(nn.Module):
         )
 
     weights_digest = "untrained"
+    feature_cache = None  # a SpanFeatureCache once `cache_features` is called
+
+    def cache_features(self, max_spans: int) -> None:
+        """Keep the frozen features of up to `max_spans` spans for the next `encode` of the
+        same span (`hyperword.encoder.feature_cache`; about `tokens * d_model * 4` bytes a
+        span); 0 turns the cache off. Cached or not, `encode` then reads each span alone.
+        """
+        from hyperword.encoder.feature_cache import SpanFeatureCache
+
+        self.feature_cache = SpanFeatureCache(self, max_spans) if max_spans else None
 
     @property
     def version(self) -> str:
@@ -229,7 +239,7 @@ class HyperwordEncoder(nn.Module):
             return torch.zeros(0, n_slots or 1, self.config.d_model)
         n_slots = n_slots or slots_for(max(len(i) for i in ids), level)
         with torch.no_grad():
-            features, mask = self.spans_features(ids)
+            features, mask = self._read(ids)
             return torch.stack(
                 self.soft_tokens(features, mask, level=level, slots=[n_slots] * len(ids))
             )
@@ -249,13 +259,19 @@ class HyperwordEncoder(nn.Module):
         if not ids:
             return {level: [] for level in levels}
         with torch.no_grad():
-            features, mask = self.spans_features(ids)
+            features, mask = self._read(ids)
             return {
                 level: self.soft_tokens(
                     features, mask, level=level, slots=[slots_for(len(i), level) for i in ids]
                 )
                 for level in levels
             }
+
+    def _read(self, ids: Sequence[Sequence[int]]):
+        """`spans_features`, through the feature cache when one is on."""
+        if self.feature_cache is not None:
+            return self.feature_cache.features(ids)
+        return self.spans_features(ids)
 
     def _spans_ids(self, spans: Sequence[str]) -> list[list[int]]:
         if isinstance(spans, str):

@@ -165,3 +165,27 @@ def test_orchestrated_options_turn_levels_off_and_refuse_unknown_keys(
     )
     with pytest.raises(EvalError, match="unknown orchestrated options: encodr"):
         run_eval(bad, model=all_levels, tokenizer=tiny_tokenizer, progress=False)
+
+
+def test_an_encoder_folder_loads_once_per_process_with_its_feature_cache(
+    monkeypatch, tiny_tokenizer
+):
+    """Benchmark cells that name the same encoder share one loaded encoder, whose frozen
+    span features are cached (each chunk is encoded once across budgets and variants)."""
+    import orchestrator.loading
+    from eval.methods import orchestrated
+    from tests.tiny_encoder import build_tiny_encoder
+
+    loads = []
+
+    def load(spec, **_):
+        loads.append(spec)
+        return None if spec is None else build_tiny_encoder(tiny_tokenizer)
+
+    monkeypatch.setattr(orchestrator.loading, "resolve_encoder", load)
+    monkeypatch.setattr(orchestrated, "_loaded_encoders", {})
+    first = orchestrated._shared_encoder("runs/enc")
+    assert orchestrated._shared_encoder("runs/enc") is first and loads == ["runs/enc"]
+    assert first.feature_cache.max_spans == orchestrated.FEATURE_CACHE_SPANS
+    assert orchestrated._shared_encoder("runs/other") is not first
+    assert orchestrated._shared_encoder(None) is None and loads[-1] is None  # off, not kept

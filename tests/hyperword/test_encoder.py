@@ -166,3 +166,31 @@ def test_config_validation_and_unknown_keys(tmp_path, caplog):
     path.write_text("{not json")
     with pytest.raises(CheckpointError, match="cannot read"):
         EncoderConfig.load(path)
+
+
+def test_feature_cache_encodes_a_span_once_and_alone(tiny_tokenizer):
+    """With `cache_features`, a span read again comes from the cache, and every span's soft
+    tokens equal those of the span encoded alone (not padded beside a longer one)."""
+    encoder = build_tiny_encoder(tiny_tokenizer)
+    short = "Zephyrine tea."
+    alone = [encoder.encode([span], level="scene", n_slots=2)[0] for span in (SPAN, short)]
+    encoder.cache_features(1)
+    first = encoder.encode([SPAN, short], level="scene", n_slots=2)
+    assert (encoder.feature_cache.misses, encoder.feature_cache.hits) == (2, 0)
+    assert len(encoder.feature_cache) == 1  # the least recently used span went out
+    again = encoder.encode_levels([short], levels=["concept", "scene"])
+    assert encoder.feature_cache.hits == 1
+    for got, want in zip(first, alone, strict=True):
+        torch.testing.assert_close(got, want)
+    torch.testing.assert_close(again["scene"][0], encoder.encode([short], level="scene")[0])
+    encoder.cache_features(0)
+    assert encoder.feature_cache is None
+    with pytest.raises(ValueError, match="max_spans"):
+        encoder.cache_features(-1)
+
+
+def test_feature_cache_is_bypassed_for_a_trainable_encoder_adapter(tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, encoder_lora_r=2, feature_layer=-1)
+    encoder.cache_features(4)
+    encoder.encode([SPAN], level="scene")
+    assert len(encoder.feature_cache) == 0 and encoder.feature_cache.misses == 0
