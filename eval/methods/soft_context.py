@@ -9,7 +9,9 @@
 
 The encoder is the shipped default, or the folder given as the method option `encoder`
 (`--method-option scene.encoder=DIR`). It wraps a private copy of the harness's model (peft
-adds its LoRA in place), loaded once per process and path and shared by these methods.
+adds its LoRA in place), loaded once per process and path and shared by these methods, and
+keeps the frozen features of the last `FEATURE_CACHE_SPANS` spans it read, so the levels
+asked about the same passage read it once.
 """
 
 from __future__ import annotations
@@ -30,15 +32,18 @@ from hyperword.rows import text_rows
 __all__ = ["FullAdapted", "load_encoder_for"]
 
 _ENCODERS: dict[tuple[int, str], HyperwordEncoder] = {}
+FEATURE_CACHE_SPANS = 2000
 
 
 def load_encoder_for(model, tokenizer, path: str | None = None) -> HyperwordEncoder:
     """The encoder at `path` (default: shipped) on a copy of `model`, cached per model and path."""
     key = (id(model), path or "")
     if key not in _ENCODERS:
-        _ENCODERS[key] = HyperwordEncoder.from_pretrained(
+        encoder = HyperwordEncoder.from_pretrained(
             path, model=copy.deepcopy(model), tokenizer=tokenizer
         )
+        encoder.cache_features(FEATURE_CACHE_SPANS)
+        _ENCODERS[key] = encoder
     return _ENCODERS[key]
 
 
@@ -96,7 +101,7 @@ class _SoftMethod(_EncoderMethod):
             ids = enc.tokenizer(text, add_special_tokens=False).input_ids
             for start in range(0, len(ids), longest):
                 span = ids[start : start + longest]
-                features, mask = enc.spans_features([span])
+                features, mask = enc.features_for([span])
                 slots = [slots_for(len(span), self.level)]
                 soft = enc.soft_tokens(features, mask, level=self.level, slots=slots)
                 runs.append(enc.wrap(soft[0], level=self.level))

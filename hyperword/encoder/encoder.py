@@ -239,7 +239,7 @@ class HyperwordEncoder(nn.Module):
             return torch.zeros(0, n_slots or 1, self.config.d_model)
         n_slots = n_slots or slots_for(max(len(i) for i in ids), level)
         with torch.no_grad():
-            features, mask = self._read(ids)
+            features, mask = self.features_for(ids)
             return torch.stack(
                 self.soft_tokens(features, mask, level=level, slots=[n_slots] * len(ids))
             )
@@ -259,7 +259,7 @@ class HyperwordEncoder(nn.Module):
         if not ids:
             return {level: [] for level in levels}
         with torch.no_grad():
-            features, mask = self._read(ids)
+            features, mask = self.features_for(ids)
             return {
                 level: self.soft_tokens(
                     features, mask, level=level, slots=[slots_for(len(i), level) for i in ids]
@@ -267,8 +267,8 @@ class HyperwordEncoder(nn.Module):
                 for level in levels
             }
 
-    def _read(self, ids: Sequence[Sequence[int]]):
-        """`spans_features`, through the feature cache when one is on."""
+    def features_for(self, ids: Sequence[Sequence[int]]):
+        """`spans_features` (same shapes), through the feature cache when one is on."""
         if self.feature_cache is not None:
             return self.feature_cache.features(ids)
         return self.spans_features(ids)

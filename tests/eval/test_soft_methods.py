@@ -67,3 +67,26 @@ def test_a_missing_encoder_skips_the_method_with_its_reason(tiny_tokenizer, tmp_
     result = run_eval(config, model=model, tokenizer=tiny_tokenizer, progress=False)
     assert "not an encoder folder" in result.skipped["scene"]
     assert [s.method for s in result.summaries] == ["full"]
+
+
+def test_levels_read_each_passage_once(tiny_tokenizer, tmp_path):
+    """The soft levels share one encoder whose feature cache serves the second level's read
+    of every span the first level read."""
+    folder = tmp_path / "encoder"
+    build_tiny_encoder(tiny_tokenizer).save_pretrained(folder)
+    soft_context._ENCODERS.clear()
+    try:
+        config = EvalConfig(
+            task="synthetic",
+            methods=("scene", "concept"),
+            limit=2,
+            task_options={"n": 3, "haystack_words": 100},
+            method_options={m: {"encoder": str(folder)} for m in ("scene", "concept")},
+        )
+        model = build_tiny_model(len(tiny_tokenizer))
+        run_eval(config, model=model, tokenizer=tiny_tokenizer, progress=False)
+        (encoder,) = soft_context._ENCODERS.values()
+        cache = encoder.feature_cache
+        assert cache.misses >= 2 and cache.hits == cache.misses
+    finally:
+        soft_context._ENCODERS.clear()
