@@ -41,8 +41,8 @@ class Checkpoint:
             raise EvalError(f"{self.path} is not an evaluation checkpoint; remove it") from error
         if saved != json.loads(json.dumps(header, sort_keys=True)):
             raise EvalError(
-                f"{self.path} was written by another evaluation (config, model or template "
-                "differ); remove it or choose another --out folder"
+                f"{self.path} was written by another evaluation (config, model, template or "
+                "encoder weights differ); remove it or choose another --out folder"
             )
         for line in lines[1:]:
             try:

@@ -119,9 +119,11 @@ def run_eval(
         get_template(config.template) if config.template else template_for_model(config.model)
     )
     model_name = str(getattr(model, "name_or_path", config.model))
-    log = Checkpoint(
-        checkpoint, {"config": asdict(config), "model": model_name, "template": template.name}
-    )
+    header = {"config": asdict(config), "model": model_name, "template": template.name}
+    weights = {m: get_method(m).weights(config.method_options.get(m, {})) for m in config.methods}
+    if any(w is not None for w in weights.values()):  # answers of other weights are not reused
+        header["weights"] = {m: w for m, w in weights.items() if w is not None}
+    log = Checkpoint(checkpoint, header)
     scorer = _Scorer(model, tokenizer, examples, log)
     with tempfile.TemporaryDirectory(prefix="hyperword-eval-") as workdir:
         context = MethodContext(

@@ -131,12 +131,17 @@ class Cell:
         """Identifies the cell's settings: a finished cell is reused only when it matches.
 
         A method whose behaviour changed sets a `revision` (`Method.revision`); it is part of
-        the settings, so cells measured before the change are run again.
+        the settings, so cells measured before the change are run again. So is the digest of
+        the encoder a method loads (`Method.weights`): a cell of the shipped encoder is run
+        again once another encoder ships.
         """
         settings = asdict(self.config)
-        revision = get_method(self.method).revision
-        if revision is not None:
-            settings["method_revision"] = revision
+        method = get_method(self.method)
+        if method.revision is not None:
+            settings["method_revision"] = method.revision
+        weights = method.weights(self.config.method_options.get(self.method, {}))
+        if weights is not None:  # an encoder's weights, read from its folder
+            settings["weights"] = weights
         text = json.dumps(settings, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

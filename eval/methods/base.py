@@ -81,6 +81,13 @@ class Method:
     def __init__(self, context: MethodContext):
         self.ctx = context
 
+    @classmethod
+    def weights(cls, options: dict[str, Any]) -> str | None:
+        """A digest of the trained weights the method would load with `options` (an encoder
+        folder), read without loading them; None when it loads none. Benchmarks make it part
+        of a result's settings, so results of other weights are not reused."""
+        return None
+
     def run(self, example: Example) -> MethodResult:
         raise NotImplementedError
 

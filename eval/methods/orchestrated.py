@@ -99,6 +99,18 @@ class Orchestrated(Method):
         )
         self._levels: tuple[str, ...] = ("text",)
 
+    @classmethod
+    def weights(cls, options: dict[str, Any]) -> str | None:
+        from hyperword.encoder import folder_digest
+        from orchestrator.loading import AUTO, optional_part
+
+        spec = optional_part(options.get("encoder", cls.encoder))
+        if spec is None:
+            return None
+        if isinstance(spec, (str, Path)):
+            return folder_digest(None if str(spec) == AUTO else spec)
+        return str(getattr(spec, "version", type(spec).__name__))  # an encoder object
+
     def _ask_options(self, options: dict[str, Any]) -> dict[str, Any]:
         """Split method options into `AskOptions` fields and the policy's options."""
         from orchestrator import POLICIES, AskOptions, OptionError, create_policy

@@ -24,7 +24,13 @@ import torch
 from eval.exceptions import MethodUnavailableError
 from eval.methods.base import Method, MethodContext, MethodResult, register_method
 from eval.tasks.base import Example
-from hyperword.encoder import EncoderError, HyperwordEncoder, answer_from_rows, slots_for
+from hyperword.encoder import (
+    EncoderError,
+    HyperwordEncoder,
+    answer_from_rows,
+    folder_digest,
+    slots_for,
+)
 from hyperword.levels import soft_levels
 from hyperword.prompts import get_template
 from hyperword.rows import text_rows
@@ -57,6 +63,10 @@ class _EncoderMethod(Method):
             self.encoder = load_encoder_for(self.ctx.model, self.ctx.tokenizer, self.path)
         except EncoderError as error:
             raise MethodUnavailableError(str(error)) from error
+
+    @classmethod
+    def weights(cls, options: dict[str, Any]) -> str | None:
+        return folder_digest(options.get("encoder"))
 
     def config(self) -> dict[str, Any]:
         enc = self.encoder

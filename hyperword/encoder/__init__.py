@@ -11,6 +11,7 @@ from hyperword.encoder.exceptions import (
     ModelMismatchError,
     SpanTooLongError,
 )
+from hyperword.encoder.folder import folder_digest
 from hyperword.encoder.reading import answer_from_rows, qa_embeds, text_rows
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "SoftTokenEncoder",
     "SpanTooLongError",
     "answer_from_rows",
+    "folder_digest",
     "qa_embeds",
     "slots_for",
     "text_rows",

@@ -26,6 +26,7 @@ __all__ = [
     "ENCODER_ADAPTER",
     "WEIGHTS_FILE",
     "base_fingerprint",
+    "folder_digest",
     "load_encoder",
     "replace_folder",
     "save_encoder",
@@ -149,6 +150,15 @@ def _load_adapters(model, folder: Path, config: EncoderConfig, *, trainable: boo
     except Exception as error:  # peft raises several types for a bad adapter folder
         raise CheckpointError(f"cannot load the adapter in {folder.parent}: {error}") from None
     return peft_model
+
+
+def folder_digest(path: str | Path | None = None) -> str | None:
+    """The `weights_digest` an encoder loaded from `path` (default: the shipped one) gets,
+    read from its files without loading anything; None where there is no encoder folder."""
+    path = DEFAULT_ENCODERS["gemma-3-270m"] if path is None else Path(path)
+    if not (path / WEIGHTS_FILE).is_file():
+        return None
+    return _digest(path / WEIGHTS_FILE, path / ADAPTER_DIR)
 
 
 def _digest(*paths: Path) -> str:

@@ -80,6 +80,28 @@ def test_soft_off_control_and_encoder(data):
     assert shipped["orchestrated[links-plain]"].digest == other["orchestrated[links-plain]"].digest
 
 
+def test_cells_of_other_encoder_weights_are_run_again(data, tmp_path, tiny_tokenizer):
+    """The digest of a cell that loads an encoder follows the encoder folder's weights; cells
+    that load none keep theirs."""
+    from tests.tiny_encoder import build_tiny_encoder
+
+    folder = tmp_path / "encoder"
+    build_tiny_encoder(tiny_tokenizer).save_pretrained(folder)
+    config = MultihopConfig(
+        data=data,
+        budgets=(64,),
+        baselines=("rag-text",),
+        variants=("links", "links-plain"),
+        encoder=str(folder),
+    )
+    before = {label: cell.digest for label, cell in plan_cells(config)}
+    build_tiny_encoder(tiny_tokenizer, seed=1).save_pretrained(folder)
+    after = {label: cell.digest for label, cell in plan_cells(config)}
+    assert before["orchestrated[links]"] != after["orchestrated[links]"]
+    assert before["orchestrated[links-plain]"] == after["orchestrated[links-plain]"]
+    assert before["rag-text"] == after["rag-text"]
+
+
 def test_run_writes_rows_per_part_and_resumes(data, tmp_path, tiny_tokenizer, monkeypatch):
     monkeypatch.setattr(Orchestrated, "encoder", None)
     monkeypatch.setattr(Orchestrated, "hyperword_tokenizer", None)

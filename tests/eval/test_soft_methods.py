@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from eval.exceptions import EvalError
 from eval.methods import soft_context
 from eval.runner import EvalConfig, run_eval
 from tests.conftest import build_tiny_model
@@ -88,5 +89,40 @@ def test_levels_read_each_passage_once(tiny_tokenizer, tmp_path):
         (encoder,) = soft_context._ENCODERS.values()
         cache = encoder.feature_cache
         assert cache.misses >= 2 and cache.hits == cache.misses
+    finally:
+        soft_context._ENCODERS.clear()
+
+
+def test_results_of_other_encoder_weights_are_not_resumed(tiny_tokenizer, tmp_path):
+    """A checkpoint written with one encoder's weights is refused once the folder holds
+    other weights (the header records `Method.weights`, the weights' digest)."""
+    folder = tmp_path / "encoder"
+    build_tiny_encoder(tiny_tokenizer).save_pretrained(folder)
+    config = EvalConfig(
+        task="synthetic",
+        methods=("scene",),
+        limit=1,
+        task_options={"n": 2, "haystack_words": 50},
+        method_options={"scene": {"encoder": str(folder)}},
+    )
+    model = build_tiny_model(len(tiny_tokenizer))
+    soft_context._ENCODERS.clear()
+    try:
+        run_eval(
+            config,
+            model=model,
+            tokenizer=tiny_tokenizer,
+            progress=False,
+            checkpoint=tmp_path / "c.jsonl",
+        )
+        build_tiny_encoder(tiny_tokenizer, seed=1).save_pretrained(folder)
+        with pytest.raises(EvalError, match="another evaluation"):
+            run_eval(
+                config,
+                model=model,
+                tokenizer=tiny_tokenizer,
+                progress=False,
+                checkpoint=tmp_path / "c.jsonl",
+            )
     finally:
         soft_context._ENCODERS.clear()

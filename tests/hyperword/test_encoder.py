@@ -15,6 +15,7 @@ from hyperword.encoder import (
     ModelMismatchError,
     SoftTokenEncoder,
     SpanTooLongError,
+    folder_digest,
     slots_for,
 )
 from hyperword.encoder.features import pool_windows
@@ -103,6 +104,8 @@ def test_round_trip_through_save_and_load(encoder, tiny_tokenizer, tmp_path):
     torch.testing.assert_close(loaded.encode([SPAN], level="scene"), before, atol=2e-2, rtol=2e-2)
     torch.testing.assert_close(loaded.model(input_ids=ids).logits, logits_before, atol=1e-2, rtol=0)
     assert loaded.version.startswith("1-") and loaded.version != encoder.version
+    assert folder_digest(path) == loaded.weights_digest  # read without loading
+    assert folder_digest(tmp_path / "nowhere") is None
 
 
 def test_saving_replaces_an_old_folder_whole(encoder, tmp_path):
