@@ -11,7 +11,8 @@ __all__ = ["plot_curve"]
 
 
 def plot_curve(curve_json: str | Path, out_png: str | Path) -> Path:
-    """Write a two-panel PNG (training loss; F1 per level) from a run's `curve.json`."""
+    """Write a PNG from a run's `curve.json`: training loss, and beside it held-out F1 per
+    level when the run evaluated (`eval_every`)."""
     try:
         import matplotlib
 
@@ -22,11 +23,17 @@ def plot_curve(curve_json: str | Path, out_png: str | Path) -> Path:
     curve = json.loads(Path(curve_json).read_text())
     if not curve:
         raise TrainingError(f"{curve_json} has no points yet")
-    fig, (loss_ax, f1_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
+    f1_keys = sorted({k for p in curve for k in p if k.startswith("f1_")})
+    if not f1_keys:  # a run without held-out evaluation (eval_every past its steps)
+        fig, loss_ax = plt.subplots(figsize=(5.5, 3.8))
+    else:
+        fig, (loss_ax, f1_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
     points = [p for p in curve if "loss" in p]
     loss_ax.plot([p["step"] for p in points], [p["loss"] for p in points], color="0.3")
     loss_ax.set(xlabel="step", ylabel="training loss", title="loss (mean over each log window)")
-    for key in sorted({k for p in curve for k in p if k.startswith("f1_")}):
+    if not f1_keys:
+        return _save(fig, out_png, plt)
+    for key in f1_keys:
         scored = [p for p in curve if key in p]
         f1_ax.plot(
             [p["step"] for p in scored],
@@ -35,8 +42,11 @@ def plot_curve(curve_json: str | Path, out_png: str | Path) -> Path:
             label=key.removeprefix("f1_"),
         )
     f1_ax.set(xlabel="step", ylabel="F1 (held-out)", title="held-out F1 by context level")
-    if f1_ax.lines:
-        f1_ax.legend()
+    f1_ax.legend()
+    return _save(fig, out_png, plt)
+
+
+def _save(fig, out_png: str | Path, plt) -> Path:
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
     plt.close(fig)
