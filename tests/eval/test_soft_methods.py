@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -106,23 +107,19 @@ def test_results_of_other_encoder_weights_are_not_resumed(tiny_tokenizer, tmp_pa
         method_options={"scene": {"encoder": str(folder)}},
     )
     model = build_tiny_model(len(tiny_tokenizer))
+    run = functools.partial(
+        run_eval,
+        config,
+        model=model,
+        tokenizer=tiny_tokenizer,
+        progress=False,
+        checkpoint=tmp_path / "c.jsonl",
+    )
     soft_context._ENCODERS.clear()
     try:
-        run_eval(
-            config,
-            model=model,
-            tokenizer=tiny_tokenizer,
-            progress=False,
-            checkpoint=tmp_path / "c.jsonl",
-        )
+        run()
         build_tiny_encoder(tiny_tokenizer, seed=1).save_pretrained(folder)
         with pytest.raises(EvalError, match="another evaluation"):
-            run_eval(
-                config,
-                model=model,
-                tokenizer=tiny_tokenizer,
-                progress=False,
-                checkpoint=tmp_path / "c.jsonl",
-            )
+            run()
     finally:
         soft_context._ENCODERS.clear()
