@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -126,7 +127,7 @@ class Cell:
     budget: int | None
     config: EvalConfig
 
-    @property
+    @functools.cached_property  # it hashes the encoder's weight files: once per cell
     def digest(self) -> str:
         """Identifies the cell's settings: a finished cell is reused only when it matches.
 
