@@ -18,6 +18,8 @@ orchestrator in each `--variants` entry at every budget:
 free generation too (`hyperword.answer_forms`) |
 | `*-nosoft` | the same with the soft levels off (`levels`: text and hyperword ids only): the
 tuned decoder still reads, so this isolates what the soft tokens add |
+| `*-strong` | the same with only the soft levels that beat truncation at equal positions
+(`ratio-4`, `scene`; `STRONG_LEVELS`) |
 
 `--encoder DIR` gives every variant but the `-plain` ones that encoder (and its decoder)
 instead of the shipped one: a freshly trained encoder can be measured before it ships.
@@ -77,6 +79,8 @@ __all__ = [
 ]
 
 TASK = "hotpotqa"
+# the token levels and the soft ones that beat truncation at their positions (docs/encoder.md)
+STRONG_LEVELS = ("text", "hyperword", "ratio-4", "scene")
 VARIANTS: dict[str, dict[str, Any]] = {
     "hops1": {"hops": 1},
     "bridge": {"hops": 2, "links": False},
@@ -86,6 +90,7 @@ SUFFIXES = {
     "-plain": {"encoder": "none"},
     "-free": {"answer_forms": False},
     "-nosoft": {"levels": [n for n in level_names() if n not in {lv.name for lv in soft_levels()}]},
+    "-strong": {"levels": list(STRONG_LEVELS)},
 }
 TEXT_BASELINES = {"rag-text": {}, "llmlingua": {}, "rag-text-forms": {"answer_forms": True}}
 PARTS = ("all", "held-out", "tuning")

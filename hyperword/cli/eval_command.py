@@ -49,6 +49,13 @@ __all__ = ["eval_command"]
     help="Option for one method, e.g. --method-option hyperword.tokenizer=DIR.",
 )
 @click.option(
+    "--store-cache",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder that keeps each question's store for later runs (e.g. the same questions "
+    "with other method options); default: built afresh each run.",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
@@ -66,6 +73,7 @@ def eval_command(
     distractors,
     task_options,
     method_options,
+    store_cache,
     out_dir,
 ) -> None:
     """Evaluate methods side by side on one task, same questions, same model."""
@@ -95,7 +103,7 @@ def eval_command(
     # Each result is appended to a checkpoint as it is made: rerunning the same command after
     # an interruption picks up where it stopped.
     checkpoint = Path(out_dir) / "checkpoint.jsonl"
-    result = run_eval(config, checkpoint=checkpoint)
+    result = run_eval(config, checkpoint=checkpoint, store_cache=store_cache)
     paths = write_results(result, out_dir)
     checkpoint.unlink()
     click.echo(format_table(result.summaries))

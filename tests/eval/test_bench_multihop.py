@@ -68,10 +68,12 @@ def test_answer_form_controls(data):
 
 
 def test_soft_off_control_and_encoder(data):
-    """`-nosoft` allows only the non-soft levels; `encoder` reaches every variant but the
-    plain ones, and changes the cells' digests."""
+    """`-nosoft` allows only the non-soft levels, `-strong` only the strong soft ones;
+    `encoder` reaches every variant but the plain ones, and changes the cells' digests."""
     levels = variant_options("links-nosoft")["levels"]
     assert "text" in levels and not {"scene", "concept", "ratio-4"} & set(levels)
+    strong = variant_options("links-strong")["levels"]
+    assert {"text", "ratio-4", "scene"} <= set(strong) and not {"ratio-16", "concept"} & set(strong)
     assert variant_options("links", "enc/")["encoder"] == "enc/"
     assert variant_options("links-plain", "enc/")["encoder"] == "none"
     shipped = dict(plan_cells(MultihopConfig(data=data, budgets=(64,), baselines=())))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -106,6 +107,24 @@ def test_cli_rejects_unknown_methods_in_one_line(tmp_path):
     )
     assert result.exit_code == 1
     assert "Error: unknown method 'nope'" in result.output
+
+
+def test_cli_store_cache_reaches_the_runner(tiny_result, tmp_path, monkeypatch):
+    calls = []
+
+    def run_eval(config, **kw):  # records its arguments; leaves the checkpoint a run leaves
+        calls.append(kw)
+        kw["checkpoint"].parent.mkdir(parents=True, exist_ok=True)
+        kw["checkpoint"].touch()
+        return tiny_result
+
+    # the module (the package re-exports a command of the same name)
+    monkeypatch.setattr(sys.modules["hyperword.cli.eval_command"], "run_eval", run_eval)
+    for extra in ([], ["--store-cache", str(tmp_path / "stores")]):
+        args = ["eval", "--task", "synthetic", "--methods", "full", "--out", str(tmp_path / "o")]
+        result = CliRunner().invoke(cli, args + extra)
+        assert result.exit_code == 0, result.output
+    assert [kw["store_cache"] for kw in calls] == [None, str(tmp_path / "stores")]
 
 
 @pytest.mark.real_model
