@@ -117,14 +117,19 @@ class DefaultPolicy(Policy):
     """The most relevant chunks at the richest level that fits, the long tail at the cheapest.
 
     Candidates below the relevance threshold (`min_score`, or `max_gap` below the best) are
-    dropped. The rest are taken best first. Each gets the richest available level that fits
-    in the budget, less a share held for the tail when a soft level is available; a cut of
+    dropped. The rest are taken best first. The most relevant candidate comes first and
+    pays nothing towards the tail: it stays verbatim whenever `excerpt_min` of its tokens
+    fit, cut to the room it may take (the orchestrator then keeps its sentences nearest the
+    question, `AskOptions.focus`) rather than stepped down to a compressed level. With
+    `pair_hops`, when a later hop found a candidate and half the budget holds `excerpt_min`
+    tokens, the best candidate takes at most half and the next one the rest on the same
+    terms. Each later candidate gets the richest available level that fits in what is left,
+    less a share held for the tail (`tail_share`) when a soft level is available; a cut of
     a token level that keeps `cut_keep` of the chunk counts as fitting. Levels only step
     down along the ranking (a less relevant chunk never gets a richer level than a more
-    relevant one). The most relevant candidate stays verbatim whenever `excerpt_min` of its
-    tokens fit: it is cut to the room left (the orchestrator then keeps its sentences
-    nearest the question, `AskOptions.focus`) rather than stepped down to a compressed
-    level. Once only the cheapest level is left (concept tokens when an encoder is
+    relevant one). Soft tokens thus never take room from the best excerpts: on the
+    benchmarks a question-focused excerpt carries more per position than any soft level
+    (docs/encoder.md). Once only the cheapest level is left (concept tokens when an encoder is
     loaded), the rest go in at it while they fit, so many documents get a few tokens
     each. A candidate that fits at no level, when at least `min_fill` tokens are left,
     goes in cut to them at a token level (a prefix of its verbatim tokens or hyperword ids
@@ -142,7 +147,10 @@ class DefaultPolicy(Policy):
         )
         tail_share: float = field(
             default=0.25,
-            metadata={"help": "budget share held for the tail when a soft level is available"},
+            metadata={
+                "help": "budget share held for the tail when a soft level is available "
+                "(never taken from the best excerpts)"
+            },
         )
         max_sources: int | None = field(default=None, metadata={"help": "at most this many"})
         cut_keep: float = field(
@@ -158,9 +166,9 @@ class DefaultPolicy(Policy):
         pair_hops: bool = field(
             default=True,
             metadata={
-                "help": "when a later retrieval hop found a candidate, the most relevant "
-                "one and the next (one per hop) each get an excerpt of at most half the "
-                "budget rather than the first taking it all"
+                "help": "when a later retrieval hop found a candidate and half the budget "
+                "holds excerpt_min tokens, the most relevant one takes at most half the "
+                "budget and the next one the rest, rather than the first taking it all"
             },
         )
         excerpt_min: int | None = field(
@@ -193,8 +201,9 @@ class DefaultPolicy(Policy):
             return []
         lossy = not LEVELS[levels[-1]].lossless  # a compressed tail is worth holding room for
         reserve = math.floor(cfg.tail_share * budget) if lossy else 0
-        pair = cfg.pair_hops and any(c.hop > 1 for c in kept[1:])
-        first_room = (budget - reserve) // 2 if pair else budget  # room the first may take
+        pair = self._pairs(kept, budget)
+        first_room = budget // 2 if pair else budget  # room the first may take
+        leading = 2 if pair else 1  # excerpt candidates, which pay nothing towards the tail
         rank, used, chosen = 0, 0, []
         for candidate in kept:
             if cfg.max_sources is not None and len(chosen) >= cfg.max_sources:
@@ -205,8 +214,8 @@ class DefaultPolicy(Policy):
                 rank,
                 room=budget - used,
                 cap=first_room if not chosen else budget,
-                reserve=reserve,
-                excerpt=len(chosen) < (2 if pair else 1),
+                reserve=0 if len(chosen) < leading else reserve,
+                excerpt=len(chosen) < leading,
             )
             if selection is None:
                 selection = self._cut(candidate, budget - used)
@@ -214,6 +223,14 @@ class DefaultPolicy(Policy):
                 chosen.append(selection)
                 used += selection.limit or candidate.costs[selection.level]
         return chosen
+
+    def _pairs(self, kept: Sequence[Candidate], budget: int) -> bool:
+        """Whether the best candidate shares the budget with the next (`pair_hops`): a later
+        hop found a candidate, and half the budget still holds an excerpt of each."""
+        cfg = self.config
+        if not cfg.pair_hops or not any(c.hop > 1 for c in kept[1:]):
+            return False
+        return cfg.excerpt_min is None or budget // 2 - kept[0].marker >= cfg.excerpt_min
 
     def _select(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -112,10 +113,15 @@ def test_orchestrated_on_multi_hop_questions(all_levels, tiny_tokenizer, tmp_pat
         assert details["sources"] and {"doc_id", "level", "tokens"} <= set(details["sources"][0])
         assert sum(details["tokens_per_level"].values()) == record.context_tokens
         assert isinstance(details["gold_retrieved"], bool)
-    # a small budget holds more documents than verbatim retrieval can
-    assert sum(len(r.details["sources"]) for r in records) > sum(
-        len(r.details["sources"]) for r in result.records if r.method == "rag-text"
+        assert details["sources"][0]["level"] == "text"  # the best chunk stays verbatim
+    rag_sources = sum(len(r.details["sources"]) for r in result.records if r.method == "rag-text")
+    # without an excerpt of the best chunk, a small budget holds more documents than
+    # verbatim retrieval can
+    stepped = replace(
+        config, methods=("orchestrated",), method_options={"orchestrated": {"excerpt_min": None}}
     )
+    result = run_eval(stepped, model=all_levels, tokenizer=tiny_tokenizer, progress=False)
+    assert sum(len(r.details["sources"]) for r in result.records) > rag_sources
 
 
 def test_orchestrated_defaults_to_text_without_encoder_or_tokenizer(

@@ -22,6 +22,7 @@ from orchestrator import OptionError
 from tests.orchestrator.conftest import FACTS
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
+STEPPED = {"excerpt_min": None}  # the best chunk stepped down to a denser level, not cut
 
 
 def test_retriever_documents_carry_where_they_come_from(store):
@@ -85,7 +86,8 @@ def test_compressor_cuts_a_document_to_its_sentences_nearest_the_question(text_c
 
 def test_compressor_for_our_model_plans_denser_levels(orchestrator):
     documents = [Document(page_content=text, metadata={"doc_id": k}) for k, text in FACTS.items()]
-    compressor = HyperwordCompressor(compressor=orchestrator, options={"budget": 40})
+    options = {"budget": 40, "policy_options": STEPPED}
+    compressor = HyperwordCompressor(compressor=orchestrator, options=options)
     compressed = compressor.compress_documents(documents, QUESTION)
     levels = [d.metadata["level"] for d in compressed]
     assert compressed[0].metadata["doc_id"] == "bridge"
@@ -100,7 +102,9 @@ def test_a_chain_reads_the_compressed_documents_at_their_levels(orchestrator, st
 
     chat = HyperwordChatModel(orchestrator=orchestrator)
     retriever = ContextualCompressionRetriever(
-        base_compressor=HyperwordCompressor(compressor=orchestrator, options={"budget": 40}),
+        base_compressor=HyperwordCompressor(
+            compressor=orchestrator, options={"budget": 40, "policy_options": STEPPED}
+        ),
         base_retriever=HyperwordRetriever(store=store, search_kwargs={"k": 6}),
     )
     chain = RunnableParallel(documents=retriever, question=lambda q: q) | RunnableLambda(
@@ -111,7 +115,7 @@ def test_a_chain_reads_the_compressed_documents_at_their_levels(orchestrator, st
     assert isinstance(reply, AIMessage) and isinstance(reply.content, str)
     assert report["sources"][0]["doc_id"] == "bridge" and report["context_tokens"] <= 40
     assert {s["level"] for s in report["sources"]} & {"hyperword", "scene", "concept"}
-    direct = orchestrator.ask(QUESTION, budget=40)  # the same plan as the orchestrator's own
+    direct = orchestrator.ask(QUESTION, budget=40, policy_options=STEPPED)  # the same plan
     assert [s["level"] for s in report["sources"]] == [s.level for s in direct.report.sources]
     assert reply.content == direct.text
     assert reply.usage_metadata["output_tokens"] == report["new_tokens"]

@@ -72,14 +72,16 @@ def test_a_query_engine_answers_with_the_tiny_model(store, model, base_tokenizer
 
 
 def test_our_model_reads_the_planned_nodes_at_their_levels(orchestrator):
-    engine = HyperwordQueryEngine(orchestrator=orchestrator, options={"budget": 40})
+    stepped = {"excerpt_min": None}  # the best chunk stepped down rather than cut
+    options = {"budget": 40, "policy_options": stepped}
+    engine = HyperwordQueryEngine(orchestrator=orchestrator, options=options)
     response = engine.query(QUESTION)
     report = response.metadata["hyperword"]
     levels = [n.node.metadata["level"] for n in response.source_nodes]
     assert set(levels) & {"hyperword", "scene", "concept"}
     assert report["context_tokens"] <= 40 and report["budget"] == 40
     assert [s["level"] for s in report["sources"]] == levels
-    direct = orchestrator.ask(QUESTION, budget=40)
+    direct = orchestrator.ask(QUESTION, budget=40, policy_options=stepped)
     assert response.response == direct.text
     assert levels == [s.level for s in direct.report.sources]
 

@@ -15,8 +15,9 @@ QUESTION = "Who designed the Velloran Glass Bridge?"
 
 
 def test_compress_plans_what_ask_reads(orchestrator):
-    context = orchestrator.compress(QUESTION, budget=48)
-    answer = orchestrator.ask(QUESTION, budget=48)
+    stepped = {"excerpt_min": None}  # the best chunk stepped down rather than cut: denser levels
+    context = orchestrator.compress(QUESTION, budget=48, policy_options=stepped)
+    answer = orchestrator.ask(QUESTION, budget=48, policy_options=stepped)
     assert [(s.doc_id, s.level, s.tokens) for s in context.sources] == [
         (s.doc_id, s.level, s.tokens) for s in answer.report.sources
     ]

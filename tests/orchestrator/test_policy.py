@@ -50,21 +50,18 @@ def test_most_relevant_richest_long_tail_cheapest():
     assert ranks == sorted(ranks)  # richness never rises down the ranking
 
 
-def test_small_budget_still_holds_several_sources():
+def test_the_best_excerpt_pays_nothing_towards_the_tail():
     result = plan(soft_candidates(), 64, max_gap=None)
-    assert result.tokens <= 64
-    assert len(result.selections) >= 3
-    first, *rest = result.selections
-    assert first.level == "text" and first.limit == 64 - 16  # an excerpt, the tail held back
-    assert {s.level for s in rest} == {"concept"}
+    assert result.selections == (Selection(0, "text", limit=64),)  # all of it, no tail held
     stepped_down = plan(soft_candidates(), 64, max_gap=None, excerpt_min=None)
-    assert len(stepped_down.selections) >= 3
+    assert len(stepped_down.selections) >= 3  # no excerpt: several soft sources instead
     assert {s.level for s in stepped_down.selections} <= {"scene", "concept"}
+    assert stepped_down.tokens <= 64
 
 
 def test_an_excerpt_needs_excerpt_min_tokens():
     candidates = soft_candidates()
-    room = 64 - 16 - MARKER  # tokens the best chunk would keep at budget 64
+    room = 64 - MARKER  # tokens the best chunk keeps at budget 64
     assert plan(candidates, 64, excerpt_min=room).selections[0].level == "text"
     assert plan(candidates, 64, excerpt_min=room + 1).selections[0].level == "scene"
     with pytest.raises(OptionError, match="excerpt_min"):
@@ -182,10 +179,31 @@ def test_a_nearly_fitting_chunk_is_cut_rather_than_stepped_down():
     assert result.selections == (Selection(0, "hyperword"),)
 
 
-def test_no_tail_reserve_without_a_soft_level():
-    candidates = [candidate(0, 0.9, text=100)]  # 104 of 110: fits only without a reserve
-    assert plan(candidates, 110).selections == (Selection(0, "text"),)
-    with_soft = [candidate(0, 0.9, text=100, hyperword=60, scene=14, concept=3)]
-    options = {"excerpt_min": None}
-    assert plan(with_soft, 110, **options).selections[0].level == "hyperword"  # 104 > 110 - 27
-    assert plan(with_soft, 110).selections[0] == Selection(0, "text", limit=110 - 27)
+def test_the_tail_reserve_applies_after_the_best_chunk_and_only_with_a_soft_level():
+    text_only = [candidate(0, 0.9, text=50), candidate(1, 0.8, text=36)]
+    # 54 + 40 of 100: the second fits whole when no soft level is available
+    assert plan(text_only, 100).selections == (Selection(0, "text"), Selection(1, "text"))
+    with_soft = [
+        candidate(0, 0.9, text=50, hyperword=40, scene=7, concept=2),
+        candidate(1, 0.8, text=36, hyperword=26, scene=5, concept=2),
+    ]
+    # the best is whole; the second steps down: 46 left less a reserve of 25
+    selections = plan(with_soft, 100).selections
+    assert selections[0] == Selection(0, "text")
+    assert selections[1] == Selection(1, "scene")
+    # the best chunk keeps its room whatever the reserve
+    big = [candidate(0, 0.9, text=100, hyperword=60, scene=14, concept=3)]
+    assert plan(big, 110, excerpt_min=None).selections[0] == Selection(0, "text")
+    assert plan(big, 100).selections[0] == Selection(0, "text", limit=100)
+
+
+def test_hops_pair_only_when_half_the_budget_holds_an_excerpt():
+    first = candidate(0, 0.9, scene=18, concept=4)
+    bridge = Candidate(
+        index=1, doc_id="bridge", score=0.1, costs=dict(first.costs), marker=MARKER, hop=2
+    )
+    paired = plan([first, bridge], 128).selections
+    assert [(s.index, s.level, s.limit) for s in paired] == [(0, "text", 64), (1, "text", 64)]
+    # half of 64 holds 28 tokens after the marker, under excerpt_min 32: the best takes it all
+    assert plan([first, bridge], 64).selections == (Selection(0, "text", limit=64),)
+    assert plan([first, bridge], 64, excerpt_min=28).selections[0].limit == 32
