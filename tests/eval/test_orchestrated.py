@@ -11,7 +11,7 @@ from eval.exceptions import EvalError
 from eval.methods.orchestrated import Orchestrated
 from eval.runner import EvalConfig, run_eval
 from tests.conftest import build_tiny_model
-from tests.orchestrator.conftest import TinyEncoder
+from tests.orchestrator.conftest import STEPPED, TinyEncoder
 
 PARAGRAPHS = {
     "Velloran Glass Bridge": [
@@ -117,9 +117,7 @@ def test_orchestrated_on_multi_hop_questions(all_levels, tiny_tokenizer, tmp_pat
     rag_sources = sum(len(r.details["sources"]) for r in result.records if r.method == "rag-text")
     # without an excerpt of the best chunk, a small budget holds more documents than
     # verbatim retrieval can
-    stepped = replace(
-        config, methods=("orchestrated",), method_options={"orchestrated": {"excerpt_min": None}}
-    )
+    stepped = replace(config, methods=("orchestrated",), method_options={"orchestrated": STEPPED})
     result = run_eval(stepped, model=all_levels, tokenizer=tiny_tokenizer, progress=False)
     assert sum(len(r.details["sources"]) for r in result.records) > rag_sources
 

@@ -19,10 +19,9 @@ from hyperword.integrations.langchain import (
     HyperwordRetriever,
 )
 from orchestrator import OptionError
-from tests.orchestrator.conftest import FACTS
+from tests.orchestrator.conftest import FACTS, STEPPED
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
-STEPPED = {"excerpt_min": None}  # the best chunk stepped down to a denser level, not cut
 
 
 def test_retriever_documents_carry_where_they_come_from(store):

@@ -18,7 +18,7 @@ from hyperword.integrations.llama_index import (
     HyperwordRetriever,
     qa_template,
 )
-from tests.orchestrator.conftest import FACTS
+from tests.orchestrator.conftest import FACTS, STEPPED
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
 
@@ -72,8 +72,7 @@ def test_a_query_engine_answers_with_the_tiny_model(store, model, base_tokenizer
 
 
 def test_our_model_reads_the_planned_nodes_at_their_levels(orchestrator):
-    stepped = {"excerpt_min": None}  # the best chunk stepped down rather than cut
-    options = {"budget": 40, "policy_options": stepped}
+    options = {"budget": 40, "policy_options": STEPPED}
     engine = HyperwordQueryEngine(orchestrator=orchestrator, options=options)
     response = engine.query(QUESTION)
     report = response.metadata["hyperword"]
@@ -81,7 +80,7 @@ def test_our_model_reads_the_planned_nodes_at_their_levels(orchestrator):
     assert set(levels) & {"hyperword", "scene", "concept"}
     assert report["context_tokens"] <= 40 and report["budget"] == 40
     assert [s["level"] for s in report["sources"]] == levels
-    direct = orchestrator.ask(QUESTION, budget=40, policy_options=stepped)
+    direct = orchestrator.ask(QUESTION, budget=40, policy_options=STEPPED)
     assert response.response == direct.text
     assert levels == [s.level for s in direct.report.sources]
 

@@ -12,6 +12,8 @@ from mnemonic import ChunkingConfig, MnemonicStore
 from tests.conftest import build_tiny_model, build_tiny_tokenizer
 
 LEVEL_RATIOS = {"scene": 8, "concept": 64}
+# policy options that step the best chunk down to a denser level rather than cut it
+STEPPED = {"excerpt_min": None}
 
 FACTS = {
     "bridge": "The Velloran Glass Bridge crosses the Quell River in the town of Brask. "

@@ -9,15 +9,14 @@ import pytest
 
 from orchestrator import OptionError
 from orchestrator.text_compressor import TextCompressor
-from tests.orchestrator.conftest import FACTS
+from tests.orchestrator.conftest import FACTS, STEPPED
 
 QUESTION = "Who designed the Velloran Glass Bridge?"
 
 
 def test_compress_plans_what_ask_reads(orchestrator):
-    stepped = {"excerpt_min": None}  # the best chunk stepped down rather than cut: denser levels
-    context = orchestrator.compress(QUESTION, budget=48, policy_options=stepped)
-    answer = orchestrator.ask(QUESTION, budget=48, policy_options=stepped)
+    context = orchestrator.compress(QUESTION, budget=48, policy_options=STEPPED)
+    answer = orchestrator.ask(QUESTION, budget=48, policy_options=STEPPED)
     assert [(s.doc_id, s.level, s.tokens) for s in context.sources] == [
         (s.doc_id, s.level, s.tokens) for s in answer.report.sources
     ]
