@@ -73,6 +73,13 @@ class EncoderTrainingConfig:
     lr_projector: float = 1e-3
     lr_lora: float = 3e-4
     warmup_steps: int = 20
+    decay_steps: int = field(
+        default=0,
+        metadata={
+            "help": "the last N of `steps` scale the learning rates linearly down to 0 "
+            "(a cool-down; 0: constant after warm-up)"
+        },
+    )
     weight_decay: float = 0.0
     log_every: int = 10
     save_every: int = 50
@@ -98,6 +105,10 @@ class EncoderTrainingConfig:
                     raise TrainingConfigError(f"qa_sources weighs '{source}' but gives no data")
         if self.pretrain_steps < 0 or self.feature_cache < 0:
             raise TrainingConfigError("'pretrain_steps' and 'feature_cache' must be >= 0")
+        if not 0 <= self.decay_steps <= self.steps:
+            raise TrainingConfigError(
+                f"'decay_steps' ({self.decay_steps}) must be between 0 and 'steps' ({self.steps})"
+            )
         invented = (self.qa_sources or {}).get("invented", 0) > 0
         if not (self.squad or self.nq or self.text_corpus or invented):
             raise TrainingConfigError(
@@ -151,9 +162,10 @@ class EncoderTrainingConfig:
         return asdict(self)
 
     def resume_key(self) -> dict[str, Any]:
-        """Settings a checkpoint must share to be resumed (steps and logging may change)."""
-        keep = {"steps", "log_every", "save_every", "eval_every", "eval_questions", "threads"}
-        keep |= {"device", "output_dir", "feature_cache", "max_minutes"}
+        """Settings a checkpoint must share to be resumed (steps, the cool-down and logging
+        may change: a finished run can be extended, or cooled down from its checkpoint)."""
+        keep = {"steps", "decay_steps", "log_every", "save_every", "eval_every", "eval_questions"}
+        keep |= {"threads", "device", "output_dir", "feature_cache", "max_minutes"}
         # As saved and read back: a tuple and the list JSON makes of it are the same setting.
         return json.loads(json.dumps({k: v for k, v in self.to_dict().items() if k not in keep}))
 

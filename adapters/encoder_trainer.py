@@ -39,7 +39,7 @@ from adapters.exceptions import TrainingConfigError
 from hyperword.encoder import EncoderConfig, HyperwordEncoder
 from hyperword.encoder.folder import replace_folder
 
-__all__ = ["Evaluator", "TrainResult", "train_encoder"]
+__all__ = ["Evaluator", "TrainResult", "lr_scale", "train_encoder"]
 
 logger = logging.getLogger(__name__)
 
@@ -283,8 +283,17 @@ def _optimizer(config: EncoderTrainingConfig, encoder: HyperwordEncoder):
     )
 
 
-def _set_lr(optimizer, config: EncoderTrainingConfig, step: int) -> None:
+def lr_scale(config: EncoderTrainingConfig, step: int) -> float:
+    """The learning rates' factor at `step` (0-based): linear warm-up over `warmup_steps`,
+    constant, then linear down to 0 over the last `decay_steps` (warmup-stable-decay)."""
     scale = min(1.0, (step + 1) / max(1, config.warmup_steps))
+    if config.decay_steps:
+        scale = min(scale, (config.steps - step) / config.decay_steps)
+    return scale
+
+
+def _set_lr(optimizer, config: EncoderTrainingConfig, step: int) -> None:
+    scale = lr_scale(config, step)
     for group in optimizer.param_groups:
         group["lr"] = group["base_lr"] * scale
 

@@ -114,6 +114,7 @@ def pack(data_dir: str | Path, out: str | Path, *, minutes: float = 7.0, **overr
         "precision": "bf16",
         "batch_size": 32,
         "steps": 100_000,
+        "decay_steps": 0,  # a run bounded by time cannot know its last steps
         "max_minutes": minutes,
         "save_every": 200,
         "threads": None,

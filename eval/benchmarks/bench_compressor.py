@@ -2,7 +2,8 @@
 
     python -m eval.benchmarks.bench_compressor --data-dir ../shared/data --out runs/compressor \\
         [--samples 1600] [--variants frozen-mid,frozen-last,...] [--questions 60] \\
-        [--device cuda --precision bf16 --batch-size 32] [--train-only] [--extend-samples N]
+        [--device cuda --precision bf16 --batch-size 32] [--train-only] [--extend-samples N
+        [--from-samples M] [--decay-samples D]]
 
 Every variant trains a fresh multi-ratio encoder (one projector for ratios 4, 8, 16, 32 and
 64, per-ratio markers, the decoder LoRA) on the same data, the same number of samples and the
@@ -21,8 +22,10 @@ training stopped resumes from its checkpoint. Results: `OUT/results.json`, `OUT/
 `--train-only` trains (or finishes) the runs and measures nothing, so a short GPU lease can
 train every variant first and measure after. `--extend-samples N` continues each variant's run
 to N samples in `OUT/<variant>-<N>/` (a copy of its checkpoint; the same recipe, so the curve
-goes on where the comparison stopped) and measures that. `--max-minutes` bounds each training
-run; a run it stops is reported with the samples it saw.
+goes on where the comparison stopped) and measures that; `--from-samples M` copies
+`OUT/<variant>-<M>/` instead, and `--decay-samples D` makes the last D samples a cool-down (the
+learning rates brought linearly to 0). `--max-minutes` bounds each training run; a run it stops
+is reported with the samples it saw.
 """
 
 from __future__ import annotations
@@ -73,6 +76,12 @@ def run_name(variant: str, args) -> str:
     return f"{variant}-{args.extend_samples}" if args.extend_samples else variant
 
 
+def extended_from(variant: str, args) -> str:
+    """The run an extended one starts from (a copy of its checkpoint): the comparison's
+    `<variant>`, or `<variant>-<M>` with `--from-samples M`."""
+    return f"{variant}-{args.from_samples}" if args.from_samples else variant
+
+
 def training_config(variant: str, args) -> EncoderTrainingConfig:
     """The run every variant shares, but for the encoder architecture."""
     data = Path(args.data_dir)
@@ -94,6 +103,7 @@ def training_config(variant: str, args) -> EncoderTrainingConfig:
         lr_projector=1e-3,
         lr_lora=5e-4,
         warmup_steps=20,
+        decay_steps=(args.decay_samples or 0) // args.batch_size,
         save_every=25,
         eval_every=10**9,
         seed=0,
@@ -127,7 +137,9 @@ def run_variant(variant: str, base, tokenizer, items, args) -> dict | None:
     result_file = out / "result.json"
     if result_file.is_file():
         return json.loads(result_file.read_text())
-    source = Path(args.out) / variant
+    source = Path(args.out) / extended_from(variant, args)
+    if args.from_samples and not out.exists() and not (source / "checkpoint").is_dir():
+        raise SystemExit(f"--from-samples {args.from_samples}: {source} holds no checkpoint")
     if args.extend_samples and not out.exists() and (source / "checkpoint").is_dir():
         out.mkdir(parents=True)
         for name in ("checkpoint", "training_config.json", "curve.json"):
@@ -197,6 +209,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-minutes", type=float, default=None)
     parser.add_argument("--train-only", action="store_true")
     parser.add_argument("--extend-samples", type=int, default=None)
+    parser.add_argument(
+        "--from-samples", type=int, default=None, help="extend OUT/<variant>-<M>, not OUT/<variant>"
+    )
+    parser.add_argument(
+        "--decay-samples",
+        type=int,
+        default=None,
+        help="the last N samples bring the learning rates linearly down to 0 (a cool-down)",
+    )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     args = parser.parse_args(argv)
     if args.best:

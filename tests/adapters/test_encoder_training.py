@@ -15,7 +15,7 @@ from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import read_nq_items, read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss
 from adapters.encoder_prompts import PromptBuilder
-from adapters.encoder_trainer import train_encoder
+from adapters.encoder_trainer import lr_scale, train_encoder
 from adapters.exceptions import TrainingConfigError, TrainingDataError
 from hyperword.cli import cli
 from hyperword.encoder import HyperwordEncoder
@@ -60,6 +60,13 @@ def write_squad(path, n_articles: int = 3):
     with gzip.open(path, "wt") as handle:
         json.dump(data, handle)
     return path
+
+
+def train_tiny(config: EncoderTrainingConfig, tokenizer):
+    """`train_encoder` on a fresh tiny model, quietly."""
+    return train_encoder(
+        config, model=build_tiny_model(len(tokenizer)), tokenizer=tokenizer, progress=False
+    )
 
 
 def tiny_config(tmp_path, **overrides) -> EncoderTrainingConfig:
@@ -158,23 +165,11 @@ def test_training_writes_checkpoint_curve_and_encoder(tmp_path, tiny_tokenizer):
 
 
 def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_tokenizer):
-    whole = train_encoder(
-        tiny_config(tmp_path / "a"),
-        model=build_tiny_model(len(tiny_tokenizer)),
-        tokenizer=tiny_tokenizer,
-        progress=False,
-    )
+    whole = train_tiny(tiny_config(tmp_path / "a"), tiny_tokenizer)
     # The same run stopped after its step-2 checkpoint, then started again.
     first = tiny_config(tmp_path / "b", steps=2)
-    train_encoder(
-        first, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer, progress=False
-    )
-    resumed = train_encoder(
-        tiny_config(tmp_path / "b"),
-        model=build_tiny_model(len(tiny_tokenizer)),
-        tokenizer=tiny_tokenizer,
-        progress=False,
-    )
+    train_tiny(first, tiny_tokenizer)
+    resumed = train_tiny(tiny_config(tmp_path / "b"), tiny_tokenizer)
     assert resumed.resumed_from == 2
     assert [p["loss"] for p in resumed.curve] == pytest.approx(
         [p["loss"] for p in whole.curve], rel=1e-4
@@ -185,37 +180,35 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, tiny_tokenizer
 
 
 def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path, tiny_tokenizer):
-    train_encoder(
-        tiny_config(tmp_path, steps=2),
-        model=build_tiny_model(len(tiny_tokenizer)),
-        tokenizer=tiny_tokenizer,
-        progress=False,
-    )
+    train_tiny(tiny_config(tmp_path, steps=2), tiny_tokenizer)
     with pytest.raises(TrainingConfigError, match="lr_lora"):
-        train_encoder(
-            tiny_config(tmp_path, lr_lora=1.0),
-            model=build_tiny_model(len(tiny_tokenizer)),
-            tokenizer=tiny_tokenizer,
-            progress=False,
-        )
+        train_tiny(tiny_config(tmp_path, lr_lora=1.0), tiny_tokenizer)
 
 
 def test_settings_given_as_tuples_resume_from_their_saved_json(tmp_path, tiny_tokenizer):
     # Python callers pass tuples; the saved training_config.json holds lists: one setting.
     encoder = {**TINY_ENCODER_OPTIONS, "levels": ("scene", "concept")}
-    train_encoder(
-        tiny_config(tmp_path, steps=2, encoder=encoder),
-        model=build_tiny_model(len(tiny_tokenizer)),
-        tokenizer=tiny_tokenizer,
-        progress=False,
-    )
-    resumed = train_encoder(
-        tiny_config(tmp_path, steps=3, encoder=encoder),
-        model=build_tiny_model(len(tiny_tokenizer)),
-        tokenizer=tiny_tokenizer,
-        progress=False,
-    )
+    train_tiny(tiny_config(tmp_path, steps=2, encoder=encoder), tiny_tokenizer)
+    resumed = train_tiny(tiny_config(tmp_path, steps=3, encoder=encoder), tiny_tokenizer)
     assert resumed.resumed_from == 2 and resumed.steps == 3
+
+
+def test_the_cool_down_brings_the_learning_rates_linearly_to_zero(tmp_path):
+    config = tiny_config(tmp_path, steps=10, warmup_steps=2, decay_steps=4)
+    scales = [lr_scale(config, step) for step in range(10)]
+    assert scales == pytest.approx([0.5, 1, 1, 1, 1, 1, 1, 0.75, 0.5, 0.25])
+    constant = tiny_config(tmp_path, steps=10, warmup_steps=2)
+    assert [lr_scale(constant, step) for step in range(10)] == pytest.approx([0.5] + [1] * 9)
+    with pytest.raises(TrainingConfigError, match="decay_steps"):
+        tiny_config(tmp_path, steps=4, decay_steps=5)
+
+
+def test_a_finished_run_is_cooled_down_from_its_checkpoint(tmp_path, tiny_tokenizer):
+    train_tiny(tiny_config(tmp_path, steps=2), tiny_tokenizer)
+    cooled = train_tiny(tiny_config(tmp_path, steps=4, decay_steps=2), tiny_tokenizer)
+    assert cooled.resumed_from == 2 and cooled.steps == 4
+    saved = json.loads((tmp_path / "run" / "training_config.json").read_text())
+    assert saved["decay_steps"] == 2
 
 
 def test_evaluator_reports_each_level(tmp_path, tiny_tokenizer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import subprocess
@@ -12,7 +13,14 @@ import torch
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_trainer import train_encoder
 from adapters.gpu_pack import DATA_FILES, pack
-from eval.benchmarks.bench_compressor import RATIOS, best_variant
+from eval.benchmarks.bench_compressor import (
+    RATIOS,
+    best_variant,
+    extended_from,
+    run_name,
+    run_variant,
+    training_config,
+)
 from tests.adapters.test_encoder_training import tiny_config, write_squad
 from tests.conftest import build_tiny_model
 
@@ -29,6 +37,7 @@ def test_the_pack_holds_its_data_and_a_valid_config(tmp_path):
     settings = json.loads((folder / "train.json").read_text())
     config = EncoderTrainingConfig.from_dict(settings)
     assert config.device == "cuda" and config.precision == "bf16" and config.max_minutes == 3
+    assert config.decay_steps == 0  # a run bounded by time has no known last steps
     for key, name in DATA_FILES.items():
         assert settings[key] == name and (folder / name).is_file()  # relative to the pack
     assert "train --config train.json" in (folder / "run.sh").read_text()
@@ -45,6 +54,22 @@ def test_the_comparison_names_the_best_measured_variant(tmp_path):
         row = {"variant": name, "f1": {**soft, "scene": scene, "text": 60.0}}
         (tmp_path / name / "result.json").write_text(json.dumps(row))
     assert best_variant(tmp_path) == "lora-last"  # an extended run is no candidate
+
+
+def test_an_extended_bench_run_can_end_in_a_cool_down(tmp_path):
+    args = argparse.Namespace(
+        data_dir=str(tmp_path), out=str(tmp_path / "out"), samples=160, extend_samples=400,
+        from_samples=240, decay_samples=80, batch_size=8, threads=1, device=None,
+        precision="fp32", max_minutes=None,
+    )  # fmt: skip
+    config = training_config("frozen-last", args)
+    assert run_name("frozen-last", args) == "frozen-last-400"
+    assert extended_from("frozen-last", args) == "frozen-last-240"
+    assert (config.steps, config.decay_steps, config.pretrain_steps) == (50, 10, 5)
+    args.decay_samples = None
+    assert training_config("frozen-last", args).decay_steps == 0
+    with pytest.raises(SystemExit, match="frozen-last-240 holds no checkpoint"):
+        run_variant("frozen-last", None, None, [], args)  # refused before any training
 
 
 def test_a_time_budget_stops_saved_and_resumable(tmp_path, tiny_tokenizer):
