@@ -138,8 +138,6 @@ def run_variant(variant: str, base, tokenizer, items, args) -> dict | None:
     if result_file.is_file():
         return json.loads(result_file.read_text())
     source = Path(args.out) / extended_from(variant, args)
-    if args.from_samples and not out.exists() and not (source / "checkpoint").is_dir():
-        raise SystemExit(f"--from-samples {args.from_samples}: {source} holds no checkpoint")
     if args.extend_samples and not out.exists() and (source / "checkpoint").is_dir():
         out.mkdir(parents=True)
         for name in ("checkpoint", "training_config.json", "curve.json"):
@@ -228,6 +226,13 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [v for v in args.variants.split(",") if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
+    if args.from_samples and not args.extend_samples:
+        parser.error("--from-samples extends a run: give --extend-samples too")
+    for name in args.variants.split(",") if args.from_samples else ():
+        source = Path(args.out) / extended_from(name, args)
+        started = (Path(args.out) / run_name(name, args)).exists()
+        if not started and not (source / "checkpoint").is_dir():
+            parser.error(f"--from-samples {args.from_samples}: {source} holds no checkpoint")
     if args.threads:
         torch.set_num_threads(args.threads)
     _, heldout = split_articles(Path(args.data_dir) / "squad-v1.1-dev-part1.json.gz", 4)

@@ -13,12 +13,12 @@ import torch
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_trainer import train_encoder
 from adapters.gpu_pack import DATA_FILES, pack
+from eval.benchmarks import bench_compressor
 from eval.benchmarks.bench_compressor import (
     RATIOS,
     best_variant,
     extended_from,
     run_name,
-    run_variant,
     training_config,
 )
 from tests.adapters.test_encoder_training import tiny_config, write_squad
@@ -68,8 +68,19 @@ def test_an_extended_bench_run_can_end_in_a_cool_down(tmp_path):
     assert (config.steps, config.decay_steps, config.pretrain_steps) == (50, 10, 5)
     args.decay_samples = None
     assert training_config("frozen-last", args).decay_steps == 0
-    with pytest.raises(SystemExit, match="frozen-last-240 holds no checkpoint"):
-        run_variant("frozen-last", None, None, [], args)  # refused before any training
+
+
+def test_the_bench_refuses_a_cool_down_from_a_missing_run(tmp_path, capsys):
+    # One clear line and exit status 2, before the base model is loaded.
+    argv = ["--data-dir", str(tmp_path), "--out", str(tmp_path / "out"), "--variants"]
+    argv += ["frozen-last", "--extend-samples", "400", "--from-samples", "240"]
+    with pytest.raises(SystemExit) as stop:
+        bench_compressor.main(argv)
+    assert stop.value.code == 2
+    assert "frozen-last-240 holds no checkpoint" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench_compressor.main([*argv[:-4], "--from-samples", "240"])  # no --extend-samples
+    assert "give --extend-samples too" in capsys.readouterr().err
 
 
 def test_a_time_budget_stops_saved_and_resumable(tmp_path, tiny_tokenizer):
