@@ -317,6 +317,8 @@ def run_f1(args, model, base, tokenizer_name: str, adapter: Path | None) -> list
 
 
 def _print_paired(rows: list[F1Row]) -> None:
+    from eval.metrics import paired_difference
+
     by_name = {r.method: r for r in rows}
     pairs = [
         ("hyperword", "full"),
@@ -325,13 +327,11 @@ def _print_paired(rows: list[F1Row]) -> None:
     ]
     for a, b in pairs:
         if a in by_name and b in by_name:
-            diffs = [
-                x - y
-                for x, y in zip(by_name[a].f1_per_question, by_name[b].f1_per_question, strict=True)
-            ]
-            mean = 100 * statistics.fmean(diffs)
-            se = 100 * statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else 0.0
-            print(f"F1 {a} - {b}: {mean:+.1f} points (paired s.e. {se:.1f})", flush=True)
+            diff = paired_difference(
+                dict(enumerate(by_name[a].f1_per_question)),
+                dict(enumerate(by_name[b].f1_per_question)),
+            )
+            print(f"F1 {a} - {b}: {diff.mean:+.1f} points (paired s.e. {diff.se:.1f})", flush=True)
 
 
 # ------------------------------------------------------------------------------ main

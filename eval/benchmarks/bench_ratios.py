@@ -1,16 +1,19 @@
 """One encoder at every ratio: F1 against context positions, beside truncation and LLMLingua.
 
     python -m eval.benchmarks.bench_ratios --squad ../shared/data/squad-v1.1-dev-part1.json.gz \\
-        [--encoder DIR] [--limit 150] [--out runs/bench-ratios] [--no-full] [--no-llmlingua]
+        [--encoder DIR] [--limit 150] [--out runs/bench-ratios] [--no-full] [--no-llmlingua] \\
+        [--against EARLIER_OUT]
 
 On the held-out last 4 SQuAD part-1 articles (questions drawn uniformly, seed 0): closed-book,
 `full`, `full-adapted` (the passage verbatim through the encoder's tuned decoder) and the
 encoder's soft levels (`ratio-4`, `scene`, `ratio-16`, `ratio-32`, `concept`); then, for each
 soft level, `truncate` at that level's mean context positions (markers included), and
 LLMLingua at the positions of `scene` and `concept`. Writes `OUT/ratios.json`, `OUT/ratios.md`
-(one table, each soft level beside truncation at the same positions) and
-`OUT/quality_vs_tokens.png`. Every run is checkpointed in `OUT/checkpoints/`: the same
-command run again resumes.
+(one table, each soft level beside truncation at the same positions, the difference paired
+per question with its standard error), `OUT/per_question.json` (F1 per row and question) and
+`OUT/quality_vs_tokens.png`. `--against` an earlier OUT (another encoder, say) adds a table of
+every row both hold, paired the same way. Every run is checkpointed in `OUT/checkpoints/`: the
+same command run again resumes.
 """
 
 from __future__ import annotations
@@ -19,17 +22,21 @@ import argparse
 import json
 from pathlib import Path
 
+from eval.metrics import paired_difference
 from eval.records import MethodSummary
 from eval.runner import EvalConfig, run_eval
 from hyperword.levels import soft_levels
 from hyperword.models import DEFAULT_MODEL, load_base_model
 
-__all__ = ["main", "ratio_table"]
+__all__ = ["against_table", "main", "ratio_table"]
 
 LLMLINGUA_AT = ("scene", "concept")
+PER_QUESTION = "per_question.json"
+
+Scores = dict[str, dict[str, float]]  # row name -> example id -> F1 in [0, 1]
 
 
-def _run(args, methods, budget, model, tokenizer, name) -> list[MethodSummary]:
+def _run(args, methods, budget, model, tokenizer, name) -> tuple[list[MethodSummary], Scores]:
     encoder_methods = {m for m in methods if m in {lv.name for lv in soft_levels()}}
     encoder_methods |= {"full-adapted"} & set(methods)
     options = {m: {"encoder": args.encoder} for m in encoder_methods} if args.encoder else {}
@@ -47,24 +54,65 @@ def _run(args, methods, budget, model, tokenizer, name) -> list[MethodSummary]:
     checkpoint = Path(args.out) / "checkpoints" / f"{name}.jsonl"
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     result = run_eval(config, model=model, tokenizer=tokenizer, checkpoint=checkpoint)
-    return result.summaries
+    scores: Scores = {}
+    for record in result.records:
+        scores.setdefault(record.method, {})[record.example_id] = record.f1
+    return result.summaries, scores
 
 
-def ratio_table(summaries: dict[str, MethodSummary]) -> str:
-    """Markdown: every row by positions, then each soft level against truncation there."""
+def _difference(scores: Scores, a: str, b: str, fallback: float) -> str:
+    if a in scores and b in scores:
+        return str(paired_difference(scores[a], scores[b]))
+    return f"{fallback:+.1f}"
+
+
+def ratio_table(summaries: dict[str, MethodSummary], scores: Scores | None = None) -> str:
+    """Markdown: every row by positions, then each soft level against truncation there (the
+    difference paired per question, with its standard error, where `scores` holds both)."""
+    scores = scores or {}
     lines = ["| method | positions | F1 | EM |", "|---|---:|---:|---:|"]
     for name, s in sorted(summaries.items(), key=lambda kv: -kv[1].context_tokens):
         lines.append(f"| {name} | {s.context_tokens:.1f} | {s.f1:.1f} | {s.em:.1f} |")
     lines += ["", "| level | positions | F1 | truncate F1 | difference |"]
     lines.append("|---|---:|---:|---:|---:|")
     for level in soft_levels():
-        soft, cut = summaries.get(level.name), summaries.get(f"truncate@{level.name}")
+        truncate = f"truncate@{level.name}"
+        soft, cut = summaries.get(level.name), summaries.get(truncate)
         if soft and cut:
+            difference = _difference(scores, level.name, truncate, soft.f1 - cut.f1)
             lines.append(
                 f"| {level.name} | {soft.context_tokens:.1f} | {soft.f1:.1f} | {cut.f1:.1f} "
-                f"| {soft.f1 - cut.f1:+.1f} |"
+                f"| {difference} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def against_table(
+    summaries: dict[str, MethodSummary], scores: Scores, earlier: dict, earlier_scores: Scores
+) -> str:
+    """Markdown: every row this run and an earlier one both hold, paired per question."""
+    lines = ["| method | positions | F1 | earlier F1 | difference |", "|---|---:|---:|---:|---:|"]
+    for name, s in sorted(summaries.items(), key=lambda kv: -kv[1].context_tokens):
+        if name in earlier and name in scores and name in earlier_scores:
+            lines.append(
+                f"| {name} | {s.context_tokens:.1f} | {s.f1:.1f} | {earlier[name]['f1']:.1f} "
+                f"| {paired_difference(scores[name], earlier_scores[name])} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _load_earlier(folder: str) -> tuple[dict, Scores]:
+    """An earlier OUT's summaries and per-question F1; `ValueError` naming what is missing."""
+    out = Path(folder)
+    for name in ("ratios.json", PER_QUESTION):
+        if not (out / name).is_file():
+            raise ValueError(f"{out / name} is missing: --against takes a finished run's --out")
+    try:
+        summaries = json.loads((out / "ratios.json").read_text())
+        scores = json.loads((out / PER_QUESTION).read_text())
+    except ValueError as error:
+        raise ValueError(f"{out} holds unreadable results ({error})") from error
+    return summaries, scores
 
 
 def _plot(summaries: dict[str, MethodSummary], path: Path) -> None:
@@ -115,23 +163,42 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="leave out full and full-adapted (the passage verbatim: the costliest rows)",
     )
+    parser.add_argument(
+        "--against",
+        default=None,
+        metavar="EARLIER_OUT",
+        help="an earlier run's --out folder: every row both hold, paired per question",
+    )
     args = parser.parse_args(argv)
+    earlier = None
+    if args.against:
+        try:
+            earlier = _load_earlier(args.against)
+        except ValueError as error:
+            parser.error(str(error))  # before the base model loads
     model, tokenizer = load_base_model(DEFAULT_MODEL)
     levels = [lv.name for lv in soft_levels()]
     methods = ["closed-book", *([] if args.no_full else ["full", "full-adapted"]), *levels]
-    summaries = {s.method: s for s in _run(args, methods, 256, model, tokenizer, "levels")}
+    rows, scores = _run(args, methods, 256, model, tokenizer, "levels")
+    summaries = {s.method: s for s in rows}
     for level in [name for name in levels if name in summaries]:  # the levels it serves
         budget = max(1, round(summaries[level].context_tokens))
         baselines = ["truncate"]
         if level in LLMLINGUA_AT and not args.no_llmlingua:
             baselines.append("llmlingua")
-        for s in _run(args, baselines, budget, model, tokenizer, f"baselines-{level}"):
+        rows, per_question = _run(args, baselines, budget, model, tokenizer, f"baselines-{level}")
+        for s in rows:
             summaries[f"{s.method}@{level}"] = s
+            scores[f"{s.method}@{level}"] = per_question[s.method]
     out = Path(args.out)
     (out / "ratios.json").write_text(
         json.dumps({k: vars(v) for k, v in summaries.items()}, indent=2, default=str) + "\n"
     )
-    table = ratio_table(summaries)
+    (out / PER_QUESTION).write_text(json.dumps(scores, sort_keys=True) + "\n")
+    table = ratio_table(summaries, scores)
+    if earlier is not None:
+        table += f"\nAgainst {args.against}, paired per question:\n\n"
+        table += against_table(summaries, scores, *earlier)
     (out / "ratios.md").write_text(table)
     _plot(summaries, out / "quality_vs_tokens.png")
     print(table)

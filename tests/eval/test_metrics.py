@@ -10,6 +10,7 @@ from eval.metrics import (
     exact_match,
     f1_score,
     normalize_answer,
+    paired_difference,
     score_answer,
 )
 
@@ -68,3 +69,18 @@ def test_peak_memory_sees_a_large_allocation_on_cpu():
     assert large > 0
     if reset:  # per-block peaks: the block with the allocation peaks higher
         assert large >= small + 32 * 2**20
+
+
+def test_a_paired_difference_is_in_points_over_the_shared_questions():
+    a = {"q1": 1.0, "q2": 0.5, "q3": 0.0, "only-in-a": 1.0}
+    b = {"q1": 0.5, "q2": 0.5, "q3": 0.5, "only-in-b": 0.0}
+    diff = paired_difference(a, b)
+    assert diff.n == 3
+    assert diff.mean == pytest.approx(0.0)
+    assert diff.se == pytest.approx(50 / 3**0.5)  # differences +50, 0, -50: s.d. 50
+    assert str(paired_difference({"q": 0.75}, {"q": 0.25})) == "+50.0 ± 0.0"
+
+
+def test_a_paired_difference_of_disjoint_questions_is_refused():
+    with pytest.raises(ValueError, match="no question is scored in both"):
+        paired_difference({"q1": 1.0}, {"q2": 1.0})
