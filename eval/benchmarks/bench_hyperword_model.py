@@ -327,10 +327,10 @@ def _print_paired(rows: list[F1Row]) -> None:
     ]
     for a, b in pairs:
         if a in by_name and b in by_name:
-            diff = paired_difference(
-                dict(enumerate(by_name[a].f1_per_question)),
-                dict(enumerate(by_name[b].f1_per_question)),
-            )
+            first, second = by_name[a].f1_per_question, by_name[b].f1_per_question
+            if len(first) != len(second):  # the same questions, in the same order
+                raise ValueError(f"{a} and {b} were scored on different questions")
+            diff = paired_difference(dict(enumerate(first)), dict(enumerate(second)))
             print(f"F1 {a} - {b}: {diff.mean:+.1f} points (paired s.e. {diff.se:.1f})", flush=True)
 
 

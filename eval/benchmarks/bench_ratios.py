@@ -102,7 +102,8 @@ def against_table(
 
 
 def _load_earlier(folder: str) -> tuple[dict, Scores]:
-    """An earlier OUT's summaries and per-question F1; `ValueError` naming what is missing."""
+    """An earlier OUT's summaries and per-question F1; `ValueError` naming what is missing,
+    unreadable or of another shape (checked now, not after the new run's 20 minutes)."""
     out = Path(folder)
     for name in ("ratios.json", PER_QUESTION):
         if not (out / name).is_file():
@@ -112,6 +113,16 @@ def _load_earlier(folder: str) -> tuple[dict, Scores]:
         scores = json.loads((out / PER_QUESTION).read_text())
     except ValueError as error:
         raise ValueError(f"{out} holds unreadable results ({error})") from error
+    number = (int, float)
+    rows_ok = isinstance(summaries, dict) and all(
+        isinstance(row, dict) and isinstance(row.get("f1"), number) for row in summaries.values()
+    )
+    scores_ok = isinstance(scores, dict) and all(
+        isinstance(row, dict) and all(isinstance(f1, number) for f1 in row.values())
+        for row in scores.values()
+    )
+    if not (rows_ok and scores_ok):
+        raise ValueError(f"{out} holds results of another shape than bench_ratios writes")
     return summaries, scores
 
 

@@ -42,6 +42,7 @@ def test_the_table_against_an_earlier_run_pairs_every_row_both_hold():
         (None, "ratios.json is missing"),
         ("ratios.json", "per_question.json is missing"),  # a run from before they were written
         ("both-corrupt", "holds unreadable results"),
+        ("wrong-shape", "holds results of another shape"),
     ],
 )
 def test_an_unfinished_earlier_run_is_refused_before_the_model_loads(
@@ -54,6 +55,9 @@ def test_an_unfinished_earlier_run_is_refused_before_the_model_loads(
     elif write == "both-corrupt":
         (earlier / "ratios.json").write_text("{}")
         (earlier / "per_question.json").write_bytes(b"\xff\xfe not json")
+    elif write == "wrong-shape":  # JSON, but not what bench_ratios writes
+        (earlier / "ratios.json").write_text(json.dumps({"scene": {"f1": 50.0}}))
+        (earlier / "per_question.json").write_text(json.dumps({"scene": ["a", "b"]}))
 
     def no_model(*args, **kwargs):
         raise AssertionError("the base model must not load")
