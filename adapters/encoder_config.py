@@ -39,7 +39,13 @@ class EncoderTrainingConfig:
     encoder: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "EncoderConfig overrides"}
     )
-    init_from: str | None = field(default=None, metadata={"help": "encoder folder to start from"})
+    init_from: str | None = field(
+        default=None,
+        metadata={
+            "help": "encoder folder to start from (its weights; a fresh optimizer); `encoder` "
+            "must match its options, except refiner_layers, which adds a refiner to it"
+        },
+    )
     template: str = field(
         default="qa-bare", metadata={"help": "prompt the decoder adapter is trained with"}
     )

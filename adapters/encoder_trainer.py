@@ -239,9 +239,10 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
         logger.info("resuming %s from step %d", out, state["step"])
         return encoder, state
     if config.init_from:
-        return HyperwordEncoder.from_pretrained(
+        encoder = HyperwordEncoder.from_pretrained(
             config.init_from, model=model, tokenizer=tokenizer, trainable=True
-        ), {}
+        )
+        return _grown(encoder, config), {}
     torch.manual_seed(config.seed)  # projector and marker initialisation
     encoder_config = EncoderConfig(
         base_model=config.base_model,
@@ -252,6 +253,26 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
     encoder = HyperwordEncoder(encoder_config, model, tokenizer)
     encoder.fit_feature_stats(_stat_spans(config, tokenizer, qa, spans))
     return encoder, {}
+
+
+def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> HyperwordEncoder:
+    """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it: only a
+    refiner can be added (`refiner_layers`, starting as the identity); any other option that
+    differs from the folder's is refused, since the weights were trained for that value."""
+    for key, wanted in config.encoder.items():
+        have = getattr(encoder.config, key, None)
+        wanted = tuple(wanted) if isinstance(wanted, list) else wanted
+        if wanted == have:
+            continue
+        if key == "refiner_layers" and not have:
+            encoder.add_refiner(wanted)
+            logger.info("added %d refiner layers to %s", wanted, config.init_from)
+            continue
+        raise TrainingConfigError(
+            f"encoder option {key}={wanted!r} differs from init_from {config.init_from} "
+            f"({have!r}); only refiner_layers can be added to a trained encoder"
+        )
+    return encoder
 
 
 def _stat_spans(config: EncoderTrainingConfig, tokenizer, qa: QaPool, spans) -> list[list[int]]:

@@ -53,7 +53,10 @@ class EncoderConfig:
     )
     refiner_layers: int = field(
         default=0,
-        metadata={"help": "bidirectional transformer layers over the features before pooling"},
+        metadata={
+            "help": "bidirectional transformer layers reading the features before pooling; "
+            "their output is added to the features and starts at zero"
+        },
     )
     encoder_lora_r: int = field(
         default=0,

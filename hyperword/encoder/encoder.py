@@ -197,6 +197,22 @@ class HyperwordEncoder(nn.Module):
         for projector in self.projectors.values():
             projector.set_feature_stats(features.to(projector.gain.device))
 
+    def add_refiner(self, layers: int) -> None:
+        """Give every projector a refiner of `layers` layers (see `Projector`) that starts as
+        the identity, so a trained encoder keeps its soft tokens until the refiner trains.
+
+        Raises:
+            EncoderError: `layers` < 1, or the encoder has a refiner already.
+        """
+        if layers < 1 or self.config.refiner_layers:
+            raise EncoderError(
+                f"cannot add {layers} refiner layers to an encoder with "
+                f"{self.config.refiner_layers}: add >= 1 to one without a refiner"
+            )
+        for projector in self.projectors.values():
+            projector.add_refiner(layers)
+        self.config.refiner_layers = layers
+
     def projector_for(self, level: str) -> Projector:
         self._check_level(level)
         return self.projectors[SHARED if self.config.shared_projector else level]

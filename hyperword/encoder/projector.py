@@ -18,10 +18,12 @@ class Projector(nn.Module):
     saved with the weights). The output norm and gain keep soft tokens at the scale of the
     base model's input rows (`embed_rms`, the root mean square of one embedding coordinate).
 
-    With `refiner_layers`, the standardised per-token features are mapped to `d_model` and
-    read by a small bidirectional transformer before pooling, so that a window's soft token
-    can carry what the rest of the span says about it (a light trainable encoder over frozen
-    features; it costs a fraction of a base-model pass).
+    With `refiner_layers`, a small bidirectional transformer (width `d_model`) reads the
+    standardised per-token features before pooling and adds its output to them, so that a
+    window's soft token can carry what the rest of the span says about it (a light trainable
+    encoder over frozen features; it costs a fraction of a base-model pass). Its output
+    layer starts at zero: a refiner added to a trained projector (`add_refiner`) changes
+    nothing until it is trained.
 
     With `residual`, the last `d_model` input dimensions are the input embedding and the soft
     token is the window's mean input embedding plus the MLP's output, whose gain starts at a
@@ -49,25 +51,34 @@ class Projector(nn.Module):
         self.register_buffer("feature_mean", torch.zeros(in_dim))
         self.register_buffer("feature_std", torch.ones(in_dim))
         self.refiner = None
-        mlp_in = in_dim
         if refiner_layers:
-            self.refiner_in = nn.Linear(in_dim, d_model)
-            layer = nn.TransformerEncoderLayer(
-                d_model,
-                refiner_heads,
-                dim_feedforward=2 * d_model,
-                dropout=0.0,
-                activation="gelu",
-                batch_first=True,
-                norm_first=True,
-            )
-            self.refiner = nn.TransformerEncoder(layer, refiner_layers, enable_nested_tensor=False)
-            mlp_in = d_model
-        self.in_norm = nn.LayerNorm(mlp_in)
-        self.mlp = nn.Sequential(nn.Linear(mlp_in, hidden), nn.GELU(), nn.Linear(hidden, d_model))
+            self.add_refiner(refiner_layers, heads=refiner_heads)
+        self.in_norm = nn.LayerNorm(in_dim)
+        self.mlp = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, d_model))
         self.out_norm = nn.LayerNorm(d_model, elementwise_affine=False)
         start = 0.1 * embed_rms if residual else embed_rms
         self.gain = nn.Parameter(torch.full((d_model,), float(start)))
+
+    def add_refiner(self, layers: int, *, heads: int = 8) -> None:
+        """Give the projector a refiner of `layers` layers whose output starts at zero."""
+        if self.refiner is not None:
+            raise ValueError("this projector has a refiner already")
+        in_dim, d_model = self.feature_mean.shape[0], self.d_model
+        layer = nn.TransformerEncoderLayer(
+            d_model,
+            heads,
+            dim_feedforward=2 * d_model,
+            dropout=0.0,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
+        device = self.feature_mean.device
+        self.refiner_in = nn.Linear(in_dim, d_model).to(device)
+        self.refiner = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False).to(device)
+        self.refiner_out = nn.Linear(d_model, in_dim).to(device)
+        nn.init.zeros_(self.refiner_out.weight)
+        nn.init.zeros_(self.refiner_out.bias)
 
     @torch.no_grad()
     def set_feature_stats(self, features: torch.Tensor) -> None:
@@ -90,10 +101,9 @@ class Projector(nn.Module):
         """
         standard = (features - self.feature_mean) / self.feature_std  # (batch, longest, in)
         if self.refiner is not None:
-            tokens = self.refiner(self.refiner_in(standard), src_key_padding_mask=~mask)
-            pooled = weights @ tokens  # (batch, slots, d_model)
-        else:
-            pooled = weights @ standard  # (batch, slots, in_dim)
+            read = self.refiner(self.refiner_in(standard), src_key_padding_mask=~mask)
+            standard = standard + self.refiner_out(read)
+        pooled = weights @ standard  # (batch, slots, in_dim)
         out = self.out_norm(self.mlp(self.in_norm(pooled))) * self.gain
         if self.residual:
             out = out + weights @ features[..., -self.d_model :]  # + mean input embedding

@@ -211,6 +211,22 @@ def test_a_finished_run_is_cooled_down_from_its_checkpoint(tmp_path, tiny_tokeni
     assert saved["decay_steps"] == 2
 
 
+def test_init_from_a_trained_encoder_can_add_a_refiner_and_nothing_else(tmp_path, tiny_tokenizer):
+    first = train_tiny(tiny_config(tmp_path / "a", steps=2), tiny_tokenizer)
+    grown = {**TINY_ENCODER_OPTIONS, "refiner_layers": 1}
+    config = tiny_config(tmp_path / "b", steps=2, init_from=str(first.encoder_dir), encoder=grown)
+    result = train_tiny(config, tiny_tokenizer)
+    loaded = HyperwordEncoder.from_pretrained(
+        result.encoder_dir, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert loaded.config.refiner_layers == 1
+    assert loaded.projectors["scene"].refiner_out.weight.abs().sum() > 0  # it trained
+    other = {**TINY_ENCODER_OPTIONS, "projector_hidden": 16}
+    config = tiny_config(tmp_path / "c", init_from=str(first.encoder_dir), encoder=other)
+    with pytest.raises(TrainingConfigError, match="projector_hidden=16"):
+        train_tiny(config, tiny_tokenizer)
+
+
 def test_evaluator_reports_each_level(tmp_path, tiny_tokenizer):
     encoder = build_tiny_encoder(tiny_tokenizer)
     items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[1])

@@ -59,11 +59,30 @@ def test_the_refiner_lets_a_window_see_the_rest_of_the_span(tiny_tokenizer):
     refined = build_tiny_encoder(
         tiny_tokenizer, features=("embedding",), feature_layer=0, refiner_layers=1
     )
+    with torch.no_grad():  # its output starts at zero; as if trained
+        refined.projectors["scene"].refiner_out.weight.normal_()
     a, b = "Zephyrine tea is brewed.", "Zephyrine tea is new."
     for encoder, changes in ((plain, False), (refined, True)):
         first = [encoder.encode([text], level="scene", n_slots=2)[0, 0] for text in (a, b)]
         # The first window's tokens are the same in both spans; only the refiner reads on.
         assert changes == (not torch.allclose(first[0], first[1], atol=1e-6))
+
+
+def test_a_refiner_added_to_a_trained_encoder_starts_as_the_identity(tmp_path, tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, levels=ALL_RATIOS, shared_projector=True)
+    before = encoder.encode(SPANS, level="scene")
+    encoder.add_refiner(1)
+    assert encoder.config.refiner_layers == 1
+    torch.testing.assert_close(encoder.encode(SPANS, level="scene"), before)
+    with pytest.raises(EncoderError, match="refiner"):
+        encoder.add_refiner(1)
+    # It is saved and loaded like one built with the refiner.
+    folder = encoder.save_pretrained(tmp_path / "grown", dtype=torch.float32)
+    loaded = HyperwordEncoder.from_pretrained(
+        folder, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert loaded.config.refiner_layers == 1
+    torch.testing.assert_close(loaded.encode(SPANS, level="scene"), before)
 
 
 def test_an_encoder_adapter_trains_and_round_trips(tmp_path, tiny_tokenizer):
