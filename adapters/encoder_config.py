@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from adapters.exceptions import TrainingConfigError
 from hyperword.config_io import config_from_dict
 from hyperword.encoder.base import SOFT_LEVELS
+from hyperword.encoder.config import EncoderConfig
 
 __all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "QA_SOURCES", "EncoderTrainingConfig"]
 
@@ -109,6 +110,9 @@ class EncoderTrainingConfig:
             for source in ("squad", "nq"):
                 if self.qa_sources.get(source, 0) > 0 and not getattr(self, source):
                     raise TrainingConfigError(f"qa_sources weighs '{source}' but gives no data")
+        unknown = sorted(set(self.encoder) - {option.name for option in fields(EncoderConfig)})
+        if unknown:
+            raise TrainingConfigError(f"'encoder' has options EncoderConfig lacks: {unknown}")
         if self.pretrain_steps < 0 or self.feature_cache < 0:
             raise TrainingConfigError("'pretrain_steps' and 'feature_cache' must be >= 0")
         if not 0 <= self.decay_steps <= self.steps:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -258,18 +258,19 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
 def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> HyperwordEncoder:
     """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it: only a
     refiner can be added (`refiner_layers`, starting as the identity); any other option that
-    differs from the folder's is refused, since the weights were trained for that value."""
-    for key, wanted in config.encoder.items():
-        have = getattr(encoder.config, key, None)
-        wanted = tuple(wanted) if isinstance(wanted, list) else wanted
-        if wanted == have:
+    differs from the folder's is refused, since the weights were trained for that value.
+    The options are read by `EncoderConfig` itself (its normalising and checks)."""
+    wanted = replace(encoder.config, **config.encoder)
+    for option in fields(wanted):
+        want, have = getattr(wanted, option.name), getattr(encoder.config, option.name)
+        if want == have:
             continue
-        if key == "refiner_layers" and not have:
-            encoder.add_refiner(wanted)
-            logger.info("added %d refiner layers to %s", wanted, config.init_from)
+        if option.name == "refiner_layers" and not have:
+            encoder.add_refiner(want)
+            logger.info("added %d refiner layers to %s", want, config.init_from)
             continue
         raise TrainingConfigError(
-            f"encoder option {key}={wanted!r} differs from init_from {config.init_from} "
+            f"encoder option {option.name}={want!r} differs from init_from {config.init_from} "
             f"({have!r}); only refiner_layers can be added to a trained encoder"
         )
     return encoder

@@ -225,6 +225,8 @@ def test_init_from_a_trained_encoder_can_add_a_refiner_and_nothing_else(tmp_path
     config = tiny_config(tmp_path / "c", init_from=str(first.encoder_dir), encoder=other)
     with pytest.raises(TrainingConfigError, match="projector_hidden=16"):
         train_tiny(config, tiny_tokenizer)
+    with pytest.raises(TrainingConfigError, match="EncoderConfig lacks: \\['refiner'\\]"):
+        tiny_config(tmp_path / "d", encoder={**TINY_ENCODER_OPTIONS, "refiner": 1})
 
 
 def test_evaluator_reports_each_level(tmp_path, tiny_tokenizer):
