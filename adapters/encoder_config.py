@@ -11,12 +11,20 @@ from adapters.exceptions import TrainingConfigError
 from hyperword.config_io import config_from_dict
 from hyperword.encoder.base import SOFT_LEVELS
 from hyperword.encoder.config import EncoderConfig
+from hyperword.prompts import PROMPT_TEMPLATES
 
 __all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "QA_SOURCES", "EncoderTrainingConfig"]
 
 CONTEXT_LEVELS = (*SOFT_LEVELS, "text")
 OBJECTIVES = ("qa", "autoencode", "continuation")
 QA_SOURCES = ("squad", "nq", "invented")
+# EncoderConfig options a run fills in itself, and from where
+SET_BY_RUN = {
+    "base_model": "give the top-level 'base_model'",
+    "template": "give the top-level 'template'",
+    "d_model": "the base model's hidden size",
+    "base_fingerprint": "read from the base model",
+}
 
 
 @dataclass
@@ -48,7 +56,11 @@ class EncoderTrainingConfig:
         },
     )
     template: str = field(
-        default="qa-bare", metadata={"help": "prompt the decoder adapter is trained with"}
+        default="qa-bare",
+        metadata={
+            "help": "prompt the decoder adapter is trained with (with init_from too: the "
+            "adapter then learns this prompt)"
+        },
     )
     levels: dict[str, float] = field(
         default_factory=lambda: {"scene": 0.45, "concept": 0.35, "text": 0.2}
@@ -113,6 +125,14 @@ class EncoderTrainingConfig:
         unknown = sorted(set(self.encoder) - {option.name for option in fields(EncoderConfig)})
         if unknown:
             raise TrainingConfigError(f"'encoder' has options EncoderConfig lacks: {unknown}")
+        taken = sorted(set(self.encoder) & set(SET_BY_RUN))
+        if taken:
+            where = "; ".join(f"{name}: {SET_BY_RUN[name]}" for name in taken)
+            raise TrainingConfigError(f"'encoder' sets what the run sets itself ({where})")
+        if self.template not in PROMPT_TEMPLATES:
+            raise TrainingConfigError(
+                f"unknown template '{self.template}'; known: {PROMPT_TEMPLATES.names()}"
+            )
         if self.pretrain_steps < 0 or self.feature_cache < 0:
             raise TrainingConfigError("'pretrain_steps' and 'feature_cache' must be >= 0")
         if not 0 <= self.decay_steps <= self.steps:

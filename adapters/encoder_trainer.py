@@ -259,7 +259,13 @@ def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> Hyperwor
     """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it: only a
     refiner can be added (`refiner_layers`, starting as the identity); any other option that
     differs from the folder's is refused, since the weights were trained for that value.
-    The options are read by `EncoderConfig` itself (its normalising and checks)."""
+    The options are read by `EncoderConfig` itself (its normalising and checks). The prompt
+    is the config's `template`: the decoder adapter goes on training in it."""
+    if config.template != encoder.config.template:
+        logger.info(
+            "template %s (init_from was trained with %s)", config.template, encoder.config.template
+        )
+        encoder.config.template = config.template
     wanted = replace(encoder.config, **config.encoder)
     for option in fields(wanted):
         want, have = getattr(wanted, option.name), getattr(encoder.config, option.name)

@@ -43,10 +43,14 @@ class PromptTemplate:
     Args:
         name: Registry key, recorded in results.
         demonstrations: `(context, question, answer)` triples shown before the real question.
+        question_first: Also ask the question before the context (`Question: ...\nContext:
+            ...\nQuestion: ...\nAnswer:`), so that a causal decoder reads the context, soft
+            tokens included, knowing what is asked. The closed-book form is unchanged.
     """
 
     name: str
     demonstrations: tuple[tuple[str, str, str], ...] = ()
+    question_first: bool = False
 
     def render(self, *, question: str, context: str | None) -> PromptParts:
         """Render the prompt; `context=None` gives the closed-book form (no context lines)."""
@@ -58,14 +62,16 @@ class PromptTemplate:
         if closed_book:
             return PromptParts(prefix=shots, context="", suffix=self._block(None, question))
         return PromptParts(
-            prefix=shots + "Context: ",
+            prefix=shots + self._lead(question) + "Context: ",
             context=context,
             suffix=f"\nQuestion: {question}\nAnswer:",
         )
 
-    @staticmethod
-    def _block(context: str | None, question: str) -> str:
-        lead = "" if context is None else f"Context: {context}\n"
+    def _lead(self, question: str) -> str:
+        return f"Question: {question}\n" if self.question_first else ""
+
+    def _block(self, context: str | None, question: str) -> str:
+        lead = "" if context is None else f"{self._lead(question)}Context: {context}\n"
         return f"{lead}Question: {question}\nAnswer:"
 
 
@@ -83,6 +89,7 @@ def get_template(name: str) -> PromptTemplate:
 
 
 register_template(PromptTemplate(name="qa-bare"))
+register_template(PromptTemplate(name="qa-question-first", question_first=True))
 register_template(
     PromptTemplate(
         name="qa-1shot",

@@ -221,6 +221,17 @@ def test_init_from_a_trained_encoder_can_add_a_refiner_and_nothing_else(tmp_path
     )
     assert loaded.config.refiner_layers == 1
     assert loaded.projectors["scene"].refiner_out.weight.abs().sum() > 0  # it trained
+    assert loaded.config.template == "qa-bare"
+    config = tiny_config(
+        tmp_path / "q", steps=1, init_from=str(first.encoder_dir), template="qa-question-first"
+    )
+    result = train_tiny(config, tiny_tokenizer)  # the prompt may change: the adapter learns it
+    saved = json.loads((result.encoder_dir / "config.json").read_text())
+    assert saved["template"] == "qa-question-first"
+    with pytest.raises(TrainingConfigError, match="unknown template 'qa-nope'"):
+        tiny_config(tmp_path / "e", template="qa-nope")
+    with pytest.raises(TrainingConfigError, match="template: give the top-level 'template'"):
+        tiny_config(tmp_path / "f", encoder={**TINY_ENCODER_OPTIONS, "template": "qa-bare"})
     other = {**TINY_ENCODER_OPTIONS, "projector_hidden": 16}
     config = tiny_config(tmp_path / "c", init_from=str(first.encoder_dir), encoder=other)
     with pytest.raises(TrainingConfigError, match="projector_hidden=16"):

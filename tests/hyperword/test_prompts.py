@@ -31,6 +31,20 @@ def test_bare_template_has_no_demonstration():
     assert parts.text == "Context: C.\nQuestion: Q?\nAnswer:"
 
 
+def test_question_first_template_asks_before_and_after_the_context():
+    template = get_template("qa-question-first")
+    parts = template.render(question="Q?", context="C.")
+    assert parts.text == "Question: Q?\nContext: C.\nQuestion: Q?\nAnswer:"
+    assert parts.prefix == "Question: Q?\nContext: "  # soft tokens follow the question
+    closed = template.render(question="Q?", context=None)
+    assert closed.text == "Question: Q?\nAnswer:"
+    shot = PromptTemplate(name="x", demonstrations=(("D.", "W?", "a"),), question_first=True)
+    assert shot.render(question="Q?", context="C.").text == (
+        "Question: W?\nContext: D.\nQuestion: W?\nAnswer: a\n\n"
+        "Question: Q?\nContext: C.\nQuestion: Q?\nAnswer:"
+    )
+
+
 def test_registry_rejects_duplicates_and_unknown_names():
     with pytest.raises(ValueError, match="already registered"):
         register_template(PromptTemplate(name="qa-1shot"))
