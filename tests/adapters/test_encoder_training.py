@@ -211,7 +211,7 @@ def test_a_finished_run_is_cooled_down_from_its_checkpoint(tmp_path, tiny_tokeni
     assert saved["decay_steps"] == 2
 
 
-def test_init_from_a_trained_encoder_can_add_a_refiner_and_nothing_else(tmp_path, tiny_tokenizer):
+def test_init_from_adds_a_refiner_or_changes_the_prompt_and_nothing_else(tmp_path, tiny_tokenizer):
     first = train_tiny(tiny_config(tmp_path / "a", steps=2), tiny_tokenizer)
     grown = {**TINY_ENCODER_OPTIONS, "refiner_layers": 1}
     config = tiny_config(tmp_path / "b", steps=2, init_from=str(first.encoder_dir), encoder=grown)
