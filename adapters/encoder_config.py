@@ -11,7 +11,8 @@ from adapters.exceptions import TrainingConfigError
 from hyperword.config_io import config_from_dict
 from hyperword.encoder.base import SOFT_LEVELS
 from hyperword.encoder.config import EncoderConfig
-from hyperword.prompts import PROMPT_TEMPLATES
+from hyperword.exceptions import UnknownNameError
+from hyperword.prompts import get_template
 
 __all__ = ["CONTEXT_LEVELS", "OBJECTIVES", "QA_SOURCES", "EncoderTrainingConfig"]
 
@@ -129,10 +130,10 @@ class EncoderTrainingConfig:
         if taken:
             where = "; ".join(f"{name}: {SET_BY_RUN[name]}" for name in taken)
             raise TrainingConfigError(f"'encoder' sets what the run sets itself ({where})")
-        if self.template not in PROMPT_TEMPLATES:
-            raise TrainingConfigError(
-                f"unknown template '{self.template}'; known: {PROMPT_TEMPLATES.names()}"
-            )
+        try:
+            get_template(self.template)
+        except UnknownNameError as error:  # the registry's own message names the choices
+            raise TrainingConfigError(str(error)) from None
         if self.pretrain_steps < 0 or self.feature_cache < 0:
             raise TrainingConfigError("'pretrain_steps' and 'feature_cache' must be >= 0")
         if not 0 <= self.decay_steps <= self.steps:

@@ -228,7 +228,8 @@ def test_init_from_adds_a_refiner_or_changes_the_prompt_and_nothing_else(tmp_pat
     result = train_tiny(config, tiny_tokenizer)  # the prompt may change: the adapter learns it
     saved = json.loads((result.encoder_dir / "config.json").read_text())
     assert saved["template"] == "qa-question-first"
-    with pytest.raises(TrainingConfigError, match="unknown template 'qa-nope'"):
+    unknown = "unknown prompt template 'qa-nope'; choose one of qa-1shot, qa-bare"
+    with pytest.raises(TrainingConfigError, match=unknown):
         tiny_config(tmp_path / "e", template="qa-nope")
     with pytest.raises(TrainingConfigError, match="template: give the top-level 'template'"):
         tiny_config(tmp_path / "f", encoder={**TINY_ENCODER_OPTIONS, "template": "qa-bare"})
