@@ -81,7 +81,7 @@ def is_filter_error(error: Exception) -> bool:
 
 def filter_error(where: str, error: Exception) -> ConfigError:
     """A `ConfigError` for LanceDB's `error` on `where`, without paths or stored values."""
-    logger.info("filter %r failed: %s", where, error)
+    logger.debug("filter %r failed: %s", where, error)
     message = str(error)
     for pattern, template in _REASONS:
         match = pattern.search(message)

@@ -322,7 +322,7 @@ def ingest_with(
         store.sync_index(persist=True)  # after the lexical index, which moves the version
         pipeline.seconds["index"] += time.perf_counter() - index_start
     report = pipeline.report(seconds=time.perf_counter() - start, skipped=skipped, pruned=pruned)
-    logger.info(
+    logger.debug(  # the CLI prints the report itself
         "ingested %d chunks of %d documents (%d unchanged, %d skipped) in %.1f s",
         report.chunks_written,
         report.documents_written,

@@ -77,7 +77,7 @@ def refresh_lexical_index(table: Any, *, force: bool = False) -> bool:
     if exists and not stale and not force:
         return False
     table.create_index(LEXICAL_COLUMN, config=_fts_config(), replace=True)
-    logger.info("built the full-text index over %d rows", indexed + unindexed)
+    logger.debug("built the full-text index over %d rows", indexed + unindexed)
     return True
 
 

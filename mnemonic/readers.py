@@ -260,7 +260,7 @@ def _read(
 
 def note_skipped(skipped: list[SkippedInput], path: Path | str, reason: str) -> None:
     shown = display_path(path)
-    logger.info("skipped %s: %s", shown, reason)
+    logger.debug("skipped %s: %s", shown, reason)  # the ingest report lists them
     skipped.append(SkippedInput(shown, reason))
 
 

@@ -145,7 +145,7 @@ def resolve_encoder(spec: Any, *, model: Any = None, tokenizer: Any = None) -> A
         except HyperwordError as error:
             if not auto:
                 raise
-            _log_once(f"scene/concept levels off: no trained default encoder ({error})")
+            _log_once(f"scene/concept levels off: no usable default encoder ({error})")
             return None
     missing = [name for name in _ENCODER_ATTRS if not hasattr(spec, name)]
     if missing:

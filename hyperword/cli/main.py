@@ -13,6 +13,9 @@ from hyperword.exceptions import HyperwordError
 
 __all__ = ["HyperwordGroup", "cli"]
 
+# The packages this distribution installs (pyproject's packages.find): their loggers' notes.
+OUR_PACKAGES = ("hyperword", "mnemonic", "orchestrator", "adapters", "eval")
+
 
 class HyperwordGroup(click.Group):
     """A click group that turns toolkit errors into one clear line and a non-zero exit."""
@@ -40,5 +43,7 @@ def cli(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    # Our own progress notes (e.g. "dequantizing once") are worth seeing without -v.
-    logging.getLogger("hyperword").setLevel(logging.INFO)
+    # Our own notes (e.g. "dequantizing once", "resuming from step 200", "scene/concept levels
+    # off: ...") are worth seeing without -v, from every package of ours; -v adds the details.
+    for package in OUR_PACKAGES:
+        logging.getLogger(package).setLevel(logging.DEBUG if verbose else logging.INFO)

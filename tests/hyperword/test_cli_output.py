@@ -28,8 +28,8 @@ def model_folder(tmp_path_factory):
     return folder
 
 
-def _demo(model_folder, *flags: str) -> subprocess.CompletedProcess:
-    options = ["--model", str(model_folder), "--encoder", "none", "--hyperword-tokenizer", "none"]
+def _demo(model_folder, *flags: str, encoder: str = "none") -> subprocess.CompletedProcess:
+    options = ["--model", str(model_folder), "--encoder", encoder, "--hyperword-tokenizer", "none"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     # in-process CLI runs of other tests set these in os.environ (quiet_third_party)
     for name in ("PYTHONWARNINGS", "HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY"):
@@ -56,4 +56,13 @@ def test_verbose_lets_the_third_party_lines_through(model_folder):
     result = _demo(model_folder, "--verbose")
     assert result.returncode == 0, result.stderr
     assert "Loading weights" in result.stderr  # transformers' progress bar
-    assert "INFO mnemonic" in result.stderr  # and our own details
+    assert "DEBUG mnemonic" in result.stderr  # and our own details
+
+
+def test_a_note_from_any_package_of_ours_shows_without_verbose(model_folder):
+    # The orchestrator (not the hyperword package) turns the soft levels off: the shipped
+    # encoder was trained for gemma-3-270m, not for this model. The user must be told.
+    result = _demo(model_folder, encoder="auto")
+    assert result.returncode == 0, result.stderr
+    assert "INFO orchestrator.loading: scene/concept levels off" in result.stderr
+    assert "was trained for gemma-3-270m" in result.stderr
