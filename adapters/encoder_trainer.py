@@ -256,11 +256,12 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
 
 
 def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> HyperwordEncoder:
-    """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it: only a
-    refiner can be added (`refiner_layers`, starting as the identity); any other option that
-    differs from the folder's is refused, since the weights were trained for that value.
-    The options are read by `EncoderConfig` itself (its normalising and checks). The prompt
-    is the config's `template`: the decoder adapter goes on training in it."""
+    """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it: a refiner
+    (`refiner_layers`) or more modules under the decoder adapter (`lora_targets`, a superset),
+    both starting as the identity; any other option that differs from the folder's is
+    refused, since the weights were trained for that value. The options are read by
+    `EncoderConfig` itself (its normalising and checks). The prompt is the config's
+    `template`: the decoder adapter goes on training in it."""
     if config.template != encoder.config.template:
         logger.info(
             "template %s (init_from was trained with %s)", config.template, encoder.config.template
@@ -275,9 +276,15 @@ def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> Hyperwor
             encoder.add_refiner(want)
             logger.info("added %d refiner layers to %s", want, config.init_from)
             continue
+        if option.name == "lora_targets" and set(have) <= set(want):
+            if set(have) < set(want):
+                encoder.add_lora_targets(want)
+                logger.info("decoder adapter on %s (init_from: %s)", list(want), list(have))
+            continue
         raise TrainingConfigError(
             f"encoder option {option.name}={want!r} differs from init_from {config.init_from} "
-            f"({have!r}); only refiner_layers can be added to a trained encoder"
+            f"({have!r}); only refiner_layers and more lora_targets can be added to a trained "
+            "encoder"
         )
     return encoder
 

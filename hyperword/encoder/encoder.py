@@ -213,6 +213,33 @@ class HyperwordEncoder(nn.Module):
             projector.add_refiner(layers)
         self.config.refiner_layers = layers
 
+    def add_lora_targets(self, targets: Sequence[str]) -> None:
+        """Put the decoder adapter on more of the base model's modules (`targets`: module
+        names such as the MLP's `gate_proj`, `up_proj`, `down_proj`, the old ones included).
+        The new LoRA pairs start as peft starts them (B = 0), so the decoder reads exactly as
+        before until they train; the trained pairs keep their weights.
+
+        Raises:
+            EncoderError: `targets` drops a module the adapter is on or adds none, or the
+                encoder has an encoder adapter (it shares the targets; not supported).
+        """
+        from peft import get_peft_model
+
+        have, want = tuple(self.config.lora_targets), tuple(targets)
+        if not set(have) < set(want) or self.config.encoder_lora_r:
+            raise EncoderError(
+                f"cannot put the decoder adapter on {list(want)} (it is on {list(have)}): "
+                "give every module it is on and at least one more, to an encoder without an "
+                "encoder adapter"
+            )
+        state = {k: v for k, v in self._model.state_dict().items() if "lora_" in k}
+        self.config.lora_targets = want
+        model = get_peft_model(self._model.unload(), _lora(self.config.lora_r, self.config))
+        unexpected = model.load_state_dict(state, strict=False).unexpected_keys
+        if unexpected:  # a peft naming change would silently drop the trained pairs
+            raise EncoderError(f"the trained adapter does not fit its modules: {unexpected[:3]}")
+        self._model = model
+
     def projector_for(self, level: str) -> Projector:
         self._check_level(level)
         return self.projectors[SHARED if self.config.shared_projector else level]

@@ -211,9 +211,12 @@ def test_a_finished_run_is_cooled_down_from_its_checkpoint(tmp_path, tiny_tokeni
     assert saved["decay_steps"] == 2
 
 
-def test_init_from_adds_a_refiner_or_changes_the_prompt_and_nothing_else(tmp_path, tiny_tokenizer):
+def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_nothing_else(
+    tmp_path, tiny_tokenizer
+):
     first = train_tiny(tiny_config(tmp_path / "a", steps=2), tiny_tokenizer)
-    grown = {**TINY_ENCODER_OPTIONS, "refiner_layers": 1}
+    mlp = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    grown = {**TINY_ENCODER_OPTIONS, "refiner_layers": 1, "lora_targets": mlp}
     config = tiny_config(tmp_path / "b", steps=2, init_from=str(first.encoder_dir), encoder=grown)
     result = train_tiny(config, tiny_tokenizer)
     loaded = HyperwordEncoder.from_pretrained(
@@ -221,6 +224,9 @@ def test_init_from_adds_a_refiner_or_changes_the_prompt_and_nothing_else(tmp_pat
     )
     assert loaded.config.refiner_layers == 1
     assert loaded.projectors["scene"].refiner_out.weight.abs().sum() > 0  # it trained
+    assert loaded.config.lora_targets == tuple(mlp)
+    new_pairs = [p for n, p in loaded.model.named_parameters() if "up_proj.lora_B" in n]
+    assert new_pairs and all(p.abs().sum() > 0 for p in new_pairs)  # they trained too
     assert loaded.config.template == "qa-bare"
     config = tiny_config(
         tmp_path / "q", steps=1, init_from=str(first.encoder_dir), template="qa-question-first"

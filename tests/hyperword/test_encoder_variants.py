@@ -85,6 +85,33 @@ def test_a_refiner_added_to_a_trained_encoder_starts_as_the_identity(tmp_path, t
     torch.testing.assert_close(loaded.encode(SPANS, level="scene"), before)
 
 
+def test_more_lora_targets_keep_the_trained_adapter_and_start_as_the_identity(
+    tmp_path, tiny_tokenizer
+):
+    encoder = build_tiny_encoder(tiny_tokenizer)
+    with torch.no_grad():  # a trained adapter: its B matrices are not zero
+        for name, param in encoder.model.named_parameters():
+            if "lora_B" in name:
+                param.normal_()
+    ids = torch.tensor([tiny_tokenizer(SPANS[0]).input_ids])
+    before = encoder.model(input_ids=ids).logits
+    mlp = ("gate_proj", "up_proj", "down_proj")
+    encoder.add_lora_targets((*encoder.config.lora_targets, *mlp))
+    names = [n for n, _ in encoder.model.named_parameters() if "lora_A" in n]
+    assert any(".mlp.down_proj." in n for n in names) and any(
+        ".self_attn.q_proj." in n for n in names
+    )
+    torch.testing.assert_close(encoder.model(input_ids=ids).logits, before)
+    folder = encoder.save_pretrained(tmp_path / "wider", dtype=torch.float32)
+    loaded = HyperwordEncoder.from_pretrained(
+        folder, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert set(mlp) < set(loaded.config.lora_targets)
+    torch.testing.assert_close(loaded.model(input_ids=ids).logits, before)
+    with pytest.raises(EncoderError, match="give every module it is on and at least one more"):
+        loaded.add_lora_targets(("q_proj", "gate_proj"))  # drops k, v, o, ...
+
+
 def test_an_encoder_adapter_trains_and_round_trips(tmp_path, tiny_tokenizer):
     encoder = build_tiny_encoder(tiny_tokenizer, encoder_lora_r=2, feature_layer=-1)
     encoder.train()
