@@ -53,7 +53,8 @@ class EncoderTrainingConfig:
         default=None,
         metadata={
             "help": "encoder folder to start from (its weights; a fresh optimizer); `encoder` "
-            "must match its options, except refiner_layers, which adds a refiner to it"
+            "must match its options, except what grows it: refiner_layers, attention_pooling, "
+            "more lora_targets"
         },
     )
     template: str = field(

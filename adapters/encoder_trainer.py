@@ -255,13 +255,24 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
     return encoder, {}
 
 
+# What a trained encoder can grow: option -> (is have -> want an addition, add it). Each
+# addition starts as the identity, so the loaded weights keep their meaning until it trains.
+_GROWTH = {
+    "refiner_layers": (lambda have, want: not have, lambda e, want: e.add_refiner(want)),
+    "attention_pooling": (lambda have, want: want, lambda e, want: e.add_attention_pooling()),
+    "lora_targets": (
+        lambda have, want: set(have) < set(want),
+        lambda e, want: e.add_lora_targets(want),
+    ),
+}
+
+
 def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> HyperwordEncoder:
-    """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it: a refiner
-    (`refiner_layers`) or more modules under the decoder adapter (`lora_targets`, a superset),
-    both starting as the identity; any other option that differs from the folder's is
-    refused, since the weights were trained for that value. The options are read by
-    `EncoderConfig` itself (its normalising and checks). The prompt is the config's
-    `template`: the decoder adapter goes on training in it."""
+    """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it (`_GROWTH`:
+    a refiner, attention pooling, more modules under the decoder adapter); any other option
+    that differs from the folder's is refused, since the weights were trained for that
+    value. The options are read by `EncoderConfig` itself (its normalising and checks). The
+    prompt is the config's `template`: the decoder adapter goes on training in it."""
     if config.template != encoder.config.template:
         logger.info(
             "template %s (init_from was trained with %s)", config.template, encoder.config.template
@@ -272,20 +283,15 @@ def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> Hyperwor
         want, have = getattr(wanted, option.name), getattr(encoder.config, option.name)
         if want == have:
             continue
-        if option.name == "refiner_layers" and not have:
-            encoder.add_refiner(want)
-            logger.info("added %d refiner layers to %s", want, config.init_from)
-            continue
-        if option.name == "lora_targets" and set(have) <= set(want):
-            if set(have) < set(want):
-                encoder.add_lora_targets(want)
-                logger.info("decoder adapter on %s (init_from: %s)", list(want), list(have))
-            continue
-        raise TrainingConfigError(
-            f"encoder option {option.name}={want!r} differs from init_from {config.init_from} "
-            f"({have!r}); only refiner_layers and more lora_targets can be added to a trained "
-            "encoder"
-        )
+        grows, add = _GROWTH.get(option.name, (lambda have, want: False, None))
+        if not grows(have, want):
+            raise TrainingConfigError(
+                f"encoder option {option.name}={want!r} differs from init_from "
+                f"{config.init_from} ({have!r}); a trained encoder can only grow: "
+                f"{', '.join(_GROWTH)} (more lora_targets)"
+            )
+        add(encoder, want)
+        logger.info("%s: %r (init_from %s has %r)", option.name, want, config.init_from, have)
     return encoder
 
 

@@ -58,6 +58,13 @@ class EncoderConfig:
             "their output is added to the features and starts at zero"
         },
     )
+    attention_pooling: bool = field(
+        default=False,
+        metadata={
+            "help": "pool each window by a learned score per token (softmax within the "
+            "window) instead of the mean; the score starts at zero"
+        },
+    )
     encoder_lora_r: int = field(
         default=0,
         metadata={"help": "rank of a trainable encoder adapter reading the span (0: frozen)"},

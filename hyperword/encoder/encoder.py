@@ -91,6 +91,7 @@ class HyperwordEncoder(nn.Module):
                     embed_rms=embed_rms,
                     residual=config.residual,
                     refiner_layers=config.refiner_layers,
+                    attention_pooling=config.attention_pooling,
                 )
                 for key in keys
             }
@@ -212,6 +213,19 @@ class HyperwordEncoder(nn.Module):
         for projector in self.projectors.values():
             projector.add_refiner(layers)
         self.config.refiner_layers = layers
+
+    def add_attention_pooling(self) -> None:
+        """Pool windows by a learned score per token (see `Projector`), starting at the mean,
+        so a trained encoder keeps its soft tokens until the scores train.
+
+        Raises:
+            EncoderError: The encoder pools by attention already.
+        """
+        if self.config.attention_pooling:
+            raise EncoderError("this encoder pools by attention already")
+        for projector in self.projectors.values():
+            projector.add_attention_pooling()
+        self.config.attention_pooling = True
 
     def add_lora_targets(self, targets: Sequence[str]) -> None:
         """Put the decoder adapter on more of the base model's modules (`targets`: module

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["Projector"]
+__all__ = ["Projector", "attend"]
 
 
 class Projector(nn.Module):
@@ -25,6 +25,13 @@ class Projector(nn.Module):
     layer starts at zero: a refiner added to a trained projector (`add_refiner`) changes
     nothing until it is trained.
 
+    With `attention_pooling`, a learned score per token (a linear map of its standardised
+    features) weights the tokens of each window (softmax within the window) instead of the
+    plain mean, for the MLP's input and the residual embedding alike: a window can keep its
+    names and numbers and drop its function words. The score starts at zero (the mean), so
+    pooling added to a trained projector (`add_attention_pooling`) changes nothing until it is
+    trained.
+
     With `residual`, the last `d_model` input dimensions are the input embedding and the soft
     token is the window's mean input embedding plus the MLP's output, whose gain starts at a
     tenth of the embedding scale. Measured (docs/encoder.md): a decoder trained against a
@@ -42,6 +49,7 @@ class Projector(nn.Module):
         residual: bool = False,
         refiner_layers: int = 0,
         refiner_heads: int = 8,
+        attention_pooling: bool = False,
     ):
         super().__init__()
         if residual and in_dim < d_model:
@@ -53,6 +61,9 @@ class Projector(nn.Module):
         self.refiner = None
         if refiner_layers:
             self.add_refiner(refiner_layers, heads=refiner_heads)
+        self.pool_score = None
+        if attention_pooling:
+            self.add_attention_pooling()
         self.in_norm = nn.LayerNorm(in_dim)
         self.mlp = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, d_model))
         self.out_norm = nn.LayerNorm(d_model, elementwise_affine=False)
@@ -80,6 +91,14 @@ class Projector(nn.Module):
         nn.init.zeros_(self.refiner_out.weight)
         nn.init.zeros_(self.refiner_out.bias)
 
+    def add_attention_pooling(self) -> None:
+        """Pool each window by a learned score per token, starting at zero (the mean)."""
+        if self.pool_score is not None:
+            raise ValueError("this projector pools by attention already")
+        self.pool_score = nn.Linear(self.feature_mean.shape[0], 1).to(self.feature_mean.device)
+        nn.init.zeros_(self.pool_score.weight)
+        nn.init.zeros_(self.pool_score.bias)
+
     @torch.no_grad()
     def set_feature_stats(self, features: torch.Tensor) -> None:
         """Per-dimension mean and standard deviation of `(n, in_dim)` training features."""
@@ -103,8 +122,28 @@ class Projector(nn.Module):
         if self.refiner is not None:
             read = self.refiner(self.refiner_in(standard), src_key_padding_mask=~mask)
             standard = standard + self.refiner_out(read)
+        if self.pool_score is not None:
+            weights = attend(weights, self.pool_score(standard).squeeze(-1))
         pooled = weights @ standard  # (batch, slots, in_dim)
         out = self.out_norm(self.mlp(self.in_norm(pooled))) * self.gain
         if self.residual:
             out = out + weights @ features[..., -self.d_model :]  # + mean input embedding
         return out
+
+
+def attend(weights: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
+    """Window weights re-weighted by `score`: softmax of the scores within each window.
+
+    Args:
+        weights: `(batch, slots, longest)` mean-pooling weights (uniform within a window,
+            0 outside it; all 0 for slots past a span's count), see `window_weights`.
+        score: `(batch, longest)`, one score per token.
+
+    Returns:
+        `(batch, slots, longest)`: each window's rows sum to 1 (empty slots stay 0); equal to
+        `weights` when the scores within every window are equal.
+    """
+    inside = weights > 0
+    lowest = torch.finfo(score.dtype).min  # not -inf: an empty slot's softmax stays finite
+    logits = score[:, None, :].expand_as(weights).masked_fill(~inside, lowest)
+    return torch.softmax(logits, dim=-1) * inside.any(dim=-1, keepdim=True)

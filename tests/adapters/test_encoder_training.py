@@ -217,6 +217,7 @@ def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_noth
     first = train_tiny(tiny_config(tmp_path / "a", steps=2), tiny_tokenizer)
     mlp = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
     grown = {**TINY_ENCODER_OPTIONS, "refiner_layers": 1, "lora_targets": mlp}
+    grown["attention_pooling"] = True
     config = tiny_config(tmp_path / "b", steps=2, init_from=str(first.encoder_dir), encoder=grown)
     result = train_tiny(config, tiny_tokenizer)
     loaded = HyperwordEncoder.from_pretrained(
@@ -225,6 +226,7 @@ def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_noth
     assert loaded.config.refiner_layers == 1
     assert loaded.projectors["scene"].refiner_out.weight.abs().sum() > 0  # it trained
     assert loaded.config.lora_targets == tuple(mlp)
+    assert loaded.projectors["scene"].pool_score.weight.abs().sum() > 0
     new_pairs = [p for n, p in loaded.model.named_parameters() if "up_proj.lora_B" in n]
     assert new_pairs and all(p.abs().sum() > 0 for p in new_pairs)  # they trained too
     assert loaded.config.template == "qa-bare"
@@ -241,7 +243,7 @@ def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_noth
         tiny_config(tmp_path / "f", encoder={**TINY_ENCODER_OPTIONS, "template": "qa-bare"})
     other = {**TINY_ENCODER_OPTIONS, "projector_hidden": 16}
     config = tiny_config(tmp_path / "c", init_from=str(first.encoder_dir), encoder=other)
-    with pytest.raises(TrainingConfigError, match="projector_hidden=16"):
+    with pytest.raises(TrainingConfigError, match=r"projector_hidden=16.*can only grow"):
         train_tiny(config, tiny_tokenizer)
     with pytest.raises(TrainingConfigError, match="EncoderConfig lacks: \\['refiner'\\]"):
         tiny_config(tmp_path / "d", encoder={**TINY_ENCODER_OPTIONS, "refiner": 1})

@@ -7,6 +7,7 @@ import torch
 
 from hyperword.encoder import LEVEL_RATIOS, EncoderConfig, EncoderError, HyperwordEncoder
 from hyperword.encoder.features import pool_windows, window_weights
+from hyperword.encoder.projector import attend
 from tests.conftest import build_tiny_model
 from tests.tiny_encoder import build_tiny_encoder
 
@@ -83,6 +84,37 @@ def test_a_refiner_added_to_a_trained_encoder_starts_as_the_identity(tmp_path, t
     )
     assert loaded.config.refiner_layers == 1
     torch.testing.assert_close(loaded.encode(SPANS, level="scene"), before)
+
+
+def test_attention_pooling_weights_each_window_by_its_scores():
+    weights = window_weights([5, 2], [2, 2], 5)  # windows (0-3, 3-5) and (0-1, 1-2)
+    torch.testing.assert_close(attend(weights, torch.zeros(2, 5)), weights)  # equal: the mean
+    score = torch.tensor([[0.0, 30.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    attended = attend(weights, score)
+    assert attended[0, 0, 1] > 0.99 and attended[0, 0, 3:].sum() == 0  # its window only
+    torch.testing.assert_close(attended[0, 1], weights[0, 1])
+    torch.testing.assert_close(attended.sum(-1), (weights.sum(-1) > 0).float())
+    empty = torch.zeros(1, 1, 4)  # a slot past the span: stays 0
+    assert torch.all(attend(empty, torch.randn(1, 4)) == 0)
+
+
+def test_attention_pooling_added_to_a_trained_encoder_starts_as_the_mean(tmp_path, tiny_tokenizer):
+    encoder = build_tiny_encoder(tiny_tokenizer, levels=ALL_RATIOS, shared_projector=True)
+    before = encoder.encode(SPANS, level="scene")
+    encoder.add_attention_pooling()
+    torch.testing.assert_close(encoder.encode(SPANS, level="scene"), before)
+    with pytest.raises(EncoderError, match="by attention already"):
+        encoder.add_attention_pooling()
+    with torch.no_grad():  # as if trained: the soft tokens now differ from the mean's
+        encoder.projectors["shared"].pool_score.weight.normal_()
+    trained = encoder.encode(SPANS, level="scene")
+    assert not torch.allclose(trained, before, atol=1e-4)
+    folder = encoder.save_pretrained(tmp_path / "attend", dtype=torch.float32)
+    loaded = HyperwordEncoder.from_pretrained(
+        folder, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert loaded.config.attention_pooling
+    torch.testing.assert_close(loaded.encode(SPANS, level="scene"), trained)
 
 
 def test_more_lora_targets_keep_the_trained_adapter_and_start_as_the_identity(
