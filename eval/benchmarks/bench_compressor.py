@@ -60,6 +60,21 @@ VARIANTS: dict[str, dict] = {
     # Mean pooling of the last layer of a trainable encoder (a LoRA copy of the base model),
     # Feldman & Artzi 2025.
     "lora-last": {"feature_layer": -1, "encoder_lora_r": 16},
+    # frozen-last pooling each window by a learned score per token instead of the mean.
+    "frozen-last-attention": {"feature_layer": -1, "attention_pooling": True},
+    # frozen-last with the decoder adapter on the MLP as well (2.6x its parameters).
+    "frozen-last-mlp-lora": {
+        "feature_layer": -1,
+        "lora_targets": (
+            "q_proj",
+            "k_proj",
+            "v_proj",
+            "o_proj",
+            "gate_proj",
+            "up_proj",
+            "down_proj",
+        ),
+    },
 }
 LEVEL_MIX = {
     "ratio-4": 0.15,
