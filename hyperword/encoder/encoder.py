@@ -247,11 +247,15 @@ class HyperwordEncoder(nn.Module):
                 "encoder adapter"
             )
         state = {k: v for k, v in self._model.state_dict().items() if "lora_" in k}
+        trainable = any(p.requires_grad for n, p in self._model.named_parameters() if "lora_" in n)
         self.config.lora_targets = want
         model = get_peft_model(self._model.unload(), _lora(self.config.lora_r, self.config))
         unexpected = model.load_state_dict(state, strict=False).unexpected_keys
         if unexpected:  # a peft naming change would silently drop the trained pairs
             raise EncoderError(f"the trained adapter does not fit its modules: {unexpected[:3]}")
+        for name, param in model.named_parameters():  # as trainable as it was loaded
+            if "lora_" in name:
+                param.requires_grad_(trainable)
         self._model = model
 
     def projector_for(self, level: str) -> Projector:

@@ -140,6 +140,11 @@ def test_more_lora_targets_keep_the_trained_adapter_and_start_as_the_identity(
     )
     assert set(mlp) < set(loaded.config.lora_targets)
     torch.testing.assert_close(loaded.model(input_ids=ids).logits, before)
+    frozen = HyperwordEncoder.from_pretrained(  # loaded for inference: stays frozen when grown
+        folder, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    frozen.add_lora_targets((*frozen.config.lora_targets, "lm_head"))
+    assert not any(p.requires_grad for p in frozen.model.parameters())
     with pytest.raises(EncoderError, match="give every module it is on and at least one more"):
         loaded.add_lora_targets(("q_proj", "gate_proj"))  # drops k, v, o, ...
 
