@@ -36,7 +36,7 @@ from adapters.encoder_data import (
 )
 from adapters.encoder_prompts import PromptBuilder
 from adapters.exceptions import TrainingConfigError
-from hyperword.encoder import EncoderConfig, HyperwordEncoder
+from hyperword.encoder import EncoderConfig, EncoderError, HyperwordEncoder
 from hyperword.encoder.folder import replace_folder
 
 __all__ = ["Evaluator", "TrainResult", "lr_scale", "train_encoder"]
@@ -255,15 +255,12 @@ def _build_encoder(config: EncoderTrainingConfig, model, tokenizer, out: Path, q
     return encoder, {}
 
 
-# What a trained encoder can grow: option -> (is have -> want an addition, add it). Each
-# addition starts as the identity, so the loaded weights keep their meaning until it trains.
+# What a trained encoder can grow, and how. Each addition starts as the identity, so the loaded
+# weights keep their meaning until it trains; each add_* refuses what is not an addition.
 _GROWTH = {
-    "refiner_layers": (lambda have, want: not have, lambda e, want: e.add_refiner(want)),
-    "attention_pooling": (lambda have, want: want, lambda e, want: e.add_attention_pooling()),
-    "lora_targets": (
-        lambda have, want: set(have) < set(want),
-        lambda e, want: e.add_lora_targets(want),
-    ),
+    "refiner_layers": lambda encoder, want: encoder.add_refiner(want),
+    "attention_pooling": lambda encoder, want: encoder.add_attention_pooling(),
+    "lora_targets": lambda encoder, want: encoder.add_lora_targets(want),
 }
 
 
@@ -283,14 +280,16 @@ def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> Hyperwor
         want, have = getattr(wanted, option.name), getattr(encoder.config, option.name)
         if want == have:
             continue
-        grows, add = _GROWTH.get(option.name, (lambda have, want: False, None))
-        if not grows(have, want):
-            raise TrainingConfigError(
-                f"encoder option {option.name}={want!r} differs from init_from "
-                f"{config.init_from} ({have!r}); a trained encoder can only grow: "
-                f"{', '.join(_GROWTH)} (more lora_targets)"
-            )
-        add(encoder, want)
+        refused = (
+            f"encoder option {option.name}={want!r} differs from init_from {config.init_from} "
+            f"({have!r}); a trained encoder can only grow: {', '.join(_GROWTH)} (more lora_targets)"
+        )
+        if option.name not in _GROWTH:
+            raise TrainingConfigError(refused)
+        try:
+            _GROWTH[option.name](encoder, want)
+        except EncoderError as error:  # not an addition (fewer layers, targets dropped, ...)
+            raise TrainingConfigError(f"{refused}: {error}") from None
         logger.info("%s: %r (init_from %s has %r)", option.name, want, config.init_from, have)
     return encoder
 

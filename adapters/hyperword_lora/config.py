@@ -8,6 +8,7 @@ from typing import Any
 
 from adapters.exceptions import TrainingConfigError
 from hyperword.config_io import config_from_dict as load_dataclass
+from hyperword.encoder.config import ATTENTION_PROJECTIONS
 
 __all__ = ["HyperwordLoraConfig", "TrainingLog", "config_from_dict"]
 
@@ -19,7 +20,7 @@ class HyperwordLoraConfig:
     rank: int = field(default=16, metadata={"help": "LoRA rank."})
     alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
     target_modules: tuple[str, ...] = field(
-        default=("q_proj", "k_proj", "v_proj", "o_proj"),
+        default=ATTENTION_PROJECTIONS,
         metadata={"help": "Modules that get LoRA (attention projections)."},
     )
     composer: str = field(

@@ -46,6 +46,7 @@ from adapters.encoder_trainer import train_encoder
 from eval.benchmarks.bench_encoder_probe import wrong_passages
 from eval.metrics import f1_score
 from hyperword.encoder import LEVEL_RATIOS, HyperwordEncoder
+from hyperword.encoder.config import ATTENTION_PROJECTIONS, MLP_PROJECTIONS
 from hyperword.models import load_base_model
 
 RATIOS = tuple(LEVEL_RATIOS)  # ratio-4, scene (8), ratio-16, ratio-32, concept (64)
@@ -65,15 +66,7 @@ VARIANTS: dict[str, dict] = {
     # frozen-last with the decoder adapter on the MLP as well (2.6x its parameters).
     "frozen-last-mlp-lora": {
         "feature_layer": -1,
-        "lora_targets": (
-            "q_proj",
-            "k_proj",
-            "v_proj",
-            "o_proj",
-            "gate_proj",
-            "up_proj",
-            "down_proj",
-        ),
+        "lora_targets": (*ATTENTION_PROJECTIONS, *MLP_PROJECTIONS),
     },
 }
 LEVEL_MIX = {

@@ -9,9 +9,12 @@ from hyperword.config_io import config_from_dict, read_json, save_config
 from hyperword.encoder.base import LEVEL_RATIOS
 from hyperword.encoder.exceptions import CheckpointError, EncoderError
 
-__all__ = ["FEATURE_KINDS", "EncoderConfig"]
+__all__ = ["ATTENTION_PROJECTIONS", "FEATURE_KINDS", "MLP_PROJECTIONS", "EncoderConfig"]
 
 FEATURE_KINDS = ("hidden", "embedding")
+# LoRA target names of a decoder layer's linear maps (Gemma, Llama, SmolLM2 alike).
+ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")
+MLP_PROJECTIONS = ("gate_proj", "up_proj", "down_proj")
 
 
 @dataclass
@@ -74,7 +77,7 @@ class EncoderConfig:
     )
     lora_r: int = field(default=16)
     lora_alpha: int = field(default=32)
-    lora_targets: tuple[str, ...] = field(default=("q_proj", "k_proj", "v_proj", "o_proj"))
+    lora_targets: tuple[str, ...] = field(default=ATTENTION_PROJECTIONS)
     template: str = field(
         default="qa-bare", metadata={"help": "prompt template the decoder was trained with"}
     )

@@ -127,7 +127,7 @@ class Projector(nn.Module):
         pooled = weights @ standard  # (batch, slots, in_dim)
         out = self.out_norm(self.mlp(self.in_norm(pooled))) * self.gain
         if self.residual:
-            out = out + weights @ features[..., -self.d_model :]  # + mean input embedding
+            out = out + weights @ features[..., -self.d_model :]  # + (weighted) mean embedding
         return out
 
 

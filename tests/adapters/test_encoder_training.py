@@ -19,6 +19,7 @@ from adapters.encoder_trainer import lr_scale, train_encoder
 from adapters.exceptions import TrainingConfigError, TrainingDataError
 from hyperword.cli import cli
 from hyperword.encoder import HyperwordEncoder
+from hyperword.encoder.config import ATTENTION_PROJECTIONS, MLP_PROJECTIONS
 from tests.conftest import build_tiny_model
 from tests.tiny_encoder import TINY_ENCODER_OPTIONS, build_tiny_encoder
 
@@ -215,7 +216,7 @@ def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_noth
     tmp_path, tiny_tokenizer
 ):
     first = train_tiny(tiny_config(tmp_path / "a", steps=2), tiny_tokenizer)
-    mlp = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    mlp = [*ATTENTION_PROJECTIONS, *MLP_PROJECTIONS]
     grown = {**TINY_ENCODER_OPTIONS, "refiner_layers": 1, "lora_targets": mlp}
     grown["attention_pooling"] = True
     config = tiny_config(tmp_path / "b", steps=2, init_from=str(first.encoder_dir), encoder=grown)
@@ -244,6 +245,10 @@ def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_noth
     other = {**TINY_ENCODER_OPTIONS, "projector_hidden": 16}
     config = tiny_config(tmp_path / "c", init_from=str(first.encoder_dir), encoder=other)
     with pytest.raises(TrainingConfigError, match=r"projector_hidden=16.*can only grow"):
+        train_tiny(config, tiny_tokenizer)
+    fewer = {**TINY_ENCODER_OPTIONS, "lora_targets": ["q_proj"]}  # drops k, v, o
+    config = tiny_config(tmp_path / "g", init_from=str(first.encoder_dir), encoder=fewer)
+    with pytest.raises(TrainingConfigError, match=r"lora_targets=.*at least one more"):
         train_tiny(config, tiny_tokenizer)
     with pytest.raises(TrainingConfigError, match="EncoderConfig lacks: \\['refiner'\\]"):
         tiny_config(tmp_path / "d", encoder={**TINY_ENCODER_OPTIONS, "refiner": 1})

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from hyperword.encoder import LEVEL_RATIOS, EncoderConfig, EncoderError, HyperwordEncoder
+from hyperword.encoder.config import MLP_PROJECTIONS
 from hyperword.encoder.features import pool_windows, window_weights
 from hyperword.encoder.projector import attend
 from tests.conftest import build_tiny_model
@@ -127,7 +128,7 @@ def test_more_lora_targets_keep_the_trained_adapter_and_start_as_the_identity(
                 param.normal_()
     ids = torch.tensor([tiny_tokenizer(SPANS[0]).input_ids])
     before = encoder.model(input_ids=ids).logits
-    mlp = ("gate_proj", "up_proj", "down_proj")
+    mlp = MLP_PROJECTIONS
     encoder.add_lora_targets((*encoder.config.lora_targets, *mlp))
     names = [n for n, _ in encoder.model.named_parameters() if "lora_A" in n]
     assert any(".mlp.down_proj." in n for n in names) and any(
