@@ -21,9 +21,22 @@ from adapters.encoder_data import QaItem
 from adapters.synthetic_facts import invented_fact_item
 from hyperword.rows import token_rows
 
-__all__ = ["AUTOENCODE_PROMPT", "QaPool", "Sample", "batch_loss", "draw_sample"]
+__all__ = [
+    "AUTOENCODE_PROMPT",
+    "DISTILLED_OBJECTIVES",
+    "QaPool",
+    "Sample",
+    "batch_loss",
+    "distillation_loss",
+    "draw_sample",
+    "target_cross_entropy",
+    "target_logits",
+]
 
 AUTOENCODE_PROMPT = "\nRepeat the context word for word:\n"
+# Objectives whose targets the decoder reading the context as text predicts with a
+# distribution worth matching (copying visible text would teach only the copy).
+DISTILLED_OBJECTIVES = ("qa", "continuation")
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,36 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
         model: The decoder (base model with adapter); takes `inputs_embeds`.
         prompts: One `(seq_i, d_model)` tensor per sample (may carry gradients).
         targets: One list of target token ids per sample (teacher-forced after the prompt).
+    """
+    return target_cross_entropy(target_logits(model, prompts, targets), targets)
+
+
+def target_cross_entropy(logits: torch.Tensor, targets: list[list[int]]) -> torch.Tensor:
+    """Mean cross-entropy of `target_logits`' rows `(sum of target lengths, vocab)` against
+    the target ids they predict, in nats per token."""
+    labels = torch.tensor([tok for t in targets for tok in t], device=logits.device)
+    return F.cross_entropy(logits, labels)
+
+
+def distillation_loss(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """Mean KL divergence KL(teacher || student) per target token, in nats.
+
+    Args:
+        student: `(targets, vocab)` logits of the decoder reading the compressed context.
+        teacher: `(targets, vocab)` logits of the same targets with the context as text
+            (no gradient is taken through them).
+    """
+    return F.kl_div(
+        F.log_softmax(student, dim=-1),
+        F.log_softmax(teacher.detach(), dim=-1),
+        log_target=True,
+        reduction="batchmean",
+    )
+
+
+def target_logits(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> torch.Tensor:
+    """Logits `(sum of target lengths, vocab)` (float32) predicting each target token after
+    its prompt, sample by sample in order, from one left-padded batch.
 
     Only the positions that predict a target token get logits (the hidden states are taken
     from the decoder stack and only those rows go through the output layer): with Gemma's
@@ -129,7 +172,6 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
     picks = [(i, length - len(t) - 1 + k) for i, t in enumerate(targets) for k in range(len(t))]
     sample_index = torch.tensor([i for i, _ in picks], device=device)
     position_index = torch.tensor([p for _, p in picks], device=device)
-    labels = torch.tensor([tok for t in targets for tok in t], dtype=torch.long, device=device)
     causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
     hidden = causal_lm.get_decoder()(
         inputs_embeds=inputs, attention_mask=mask, position_ids=positions, use_cache=False
@@ -138,4 +180,4 @@ def batch_loss(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> 
     cap = getattr(causal_lm.config, "final_logit_softcapping", None)
     if cap:
         logits = torch.tanh(logits / cap) * cap  # (targets, vocab)
-    return F.cross_entropy(logits, labels)
+    return logits

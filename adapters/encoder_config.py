@@ -102,6 +102,15 @@ class EncoderTrainingConfig:
         },
     )
     weight_decay: float = 0.0
+    distill: float = field(
+        default=0.0,
+        metadata={
+            "help": "weight in [0, 1] of self-distillation: on qa and continuation samples at a "
+            "soft level, the KL divergence to the same decoder's next-token distributions "
+            "with the context as text (no gradient through those); the cross-entropy on the "
+            "targets keeps 1 - distill. 0: off"
+        },
+    )
     log_every: int = 10
     save_every: int = 50
     eval_every: int = 100
@@ -150,6 +159,8 @@ class EncoderTrainingConfig:
             raise TrainingConfigError(
                 "the 'qa' objective needs 'squad' or 'nq' data, or invented qa_sources"
             )
+        if not 0 <= self.distill <= 1:
+            raise TrainingConfigError(f"'distill' must be in [0, 1], got {self.distill}")
         if self.precision not in ("fp32", "bf16"):
             raise TrainingConfigError(f"precision '{self.precision}': choose fp32 or bf16")
         for name in ("steps", "batch_size", "max_context_tokens", "max_target_tokens"):

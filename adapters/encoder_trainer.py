@@ -26,7 +26,15 @@ from pathlib import Path
 
 import torch
 
-from adapters.encoder_batches import QaPool, Sample, batch_loss, draw_sample
+from adapters.encoder_batches import (
+    DISTILLED_OBJECTIVES,
+    QaPool,
+    Sample,
+    distillation_loss,
+    draw_sample,
+    target_cross_entropy,
+    target_logits,
+)
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import (
     read_nq_items,
@@ -195,13 +203,41 @@ def _train_step(config, encoder, optimizer, prompts: PromptBuilder, samples, ste
     )
     _set_lr(optimizer, config, step)
     with autocast:
-        rows = prompts.prompt_rows(samples)
-        loss = batch_loss(encoder.model, rows, [list(s.target_ids) for s in samples])
+        loss = step_loss(encoder, prompts, samples, distill=config.distill)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(_trainable(encoder), 1.0)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     return loss.detach().item()
+
+
+def step_loss(
+    encoder: HyperwordEncoder, prompts: PromptBuilder, samples: list[Sample], *, distill: float
+) -> torch.Tensor:
+    """The training loss of a batch: cross-entropy on the targets, and with `distill` > 0
+    the mix `(1 - distill) * cross-entropy + distill * KL`, the KL to the same decoder's
+    distributions with each soft sample's context as text (qa and continuation samples; a
+    batch without any is cross-entropy alone)."""
+    targets = [list(s.target_ids) for s in samples]
+    logits = target_logits(encoder.model, prompts.prompt_rows(samples), targets)
+    loss = target_cross_entropy(logits, targets)
+    taught = [
+        i
+        for i, s in enumerate(samples)
+        if s.level != "text" and s.objective in DISTILLED_OBJECTIVES
+    ]
+    if distill <= 0 or not taught:
+        return loss
+    as_text = [replace(samples[i], level="text") for i in taught]
+    with torch.no_grad():  # the teacher: the same decoder, the context as text
+        teacher = target_logits(
+            encoder.model, prompts.prompt_rows(as_text), [targets[i] for i in taught]
+        )
+    starts = [0]
+    for t in targets:
+        starts.append(starts[-1] + len(t))
+    rows = torch.cat([torch.arange(starts[i], starts[i + 1]) for i in taught]).to(logits.device)
+    return (1 - distill) * loss + distill * distillation_loss(logits[rows], teacher)
 
 
 def _check_resumable(config: EncoderTrainingConfig, out: Path) -> None:

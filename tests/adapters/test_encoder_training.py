@@ -10,12 +10,19 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from adapters.encoder_batches import QaPool, Sample, batch_loss, draw_sample
+from adapters.encoder_batches import (
+    QaPool,
+    Sample,
+    batch_loss,
+    distillation_loss,
+    draw_sample,
+    target_logits,
+)
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import read_nq_items, read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss
 from adapters.encoder_prompts import PromptBuilder
-from adapters.encoder_trainer import lr_scale, train_encoder
+from adapters.encoder_trainer import lr_scale, step_loss, train_encoder
 from adapters.exceptions import TrainingConfigError, TrainingDataError
 from hyperword.cli import cli
 from hyperword.encoder import HyperwordEncoder
@@ -398,3 +405,38 @@ def test_qa_sources_are_drawn_by_weight(tmp_path):
     assert 0.65 < share < 0.85
     with pytest.raises(TrainingConfigError, match="'nq' but gives no data"):
         tiny_config(tmp_path, qa_sources={"nq": 1.0})
+
+
+def test_self_distillation_matches_the_decoder_reading_the_context_as_text(
+    tmp_path, tiny_tokenizer
+):
+    encoder = build_tiny_encoder(tiny_tokenizer)
+    prompts = PromptBuilder(encoder, "qa-bare")
+    ids = tuple(tiny_tokenizer(FACTS[0][0], add_special_tokens=False).input_ids)
+    target = tiny_tokenizer(" the Quell River\n", add_special_tokens=False).input_ids
+    soft = Sample("scene", "qa", ids, tuple(target), FACTS[0][1])
+    text = Sample("text", "qa", ids, tuple(target), FACTS[0][1])
+    copy = Sample("scene", "autoencode", ids, ids[:4])
+    logits = target_logits(encoder.model, prompts.prompt_rows([soft]), [list(target)])
+    teacher = target_logits(encoder.model, prompts.prompt_rows([text]), [list(target)])
+    kl = distillation_loss(logits, teacher)
+    assert kl.item() > 0 and distillation_loss(teacher, teacher).item() == pytest.approx(0)
+    ce = batch_loss(encoder.model, prompts.prompt_rows([soft]), [list(target)])
+    torch.testing.assert_close(step_loss(encoder, prompts, [soft], distill=0.0), ce)
+    torch.testing.assert_close(step_loss(encoder, prompts, [soft], distill=1.0), kl)
+    mixed = step_loss(encoder, prompts, [soft], distill=0.25)
+    torch.testing.assert_close(mixed, 0.75 * ce + 0.25 * kl)
+    # Plain passages and reconstruction have no teacher: cross-entropy alone.
+    for sample in (text, copy):
+        alone = batch_loss(encoder.model, prompts.prompt_rows([sample]), [list(sample.target_ids)])
+        torch.testing.assert_close(step_loss(encoder, prompts, [sample], distill=1.0), alone)
+    # In a batch, the KL is over the soft sample's target tokens only.
+    both = step_loss(encoder, prompts, [soft, copy], distill=1.0)
+    torch.testing.assert_close(both, kl, atol=1e-4, rtol=1e-4)
+    gradient = step_loss(encoder, prompts, [soft], distill=1.0)
+    gradient.backward()
+    assert encoder.projectors["scene"].gain.grad is not None
+    with pytest.raises(TrainingConfigError, match="'distill' must be in"):
+        tiny_config(tmp_path, distill=1.5)
+    result = train_tiny(tiny_config(tmp_path, distill=0.5), tiny_tokenizer)
+    assert all(p["loss"] > 0 for p in result.curve)
