@@ -30,6 +30,13 @@ def plot_curve(curve_json: str | Path, out_png: str | Path) -> Path:
         fig, (loss_ax, f1_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
     points = [p for p in curve if "loss" in p]
     loss_ax.plot([p["step"] for p in points], [p["loss"] for p in points], color="0.3")
+    parts = [p for p in points if "loss_cross_entropy" in p]  # a run with `distill`
+    if parts:
+        steps = [p["step"] for p in parts]
+        loss_ax.plot(steps, [p["loss_cross_entropy"] for p in parts], "--", label="cross-entropy")
+        kl = [p for p in parts if "loss_distillation" in p]
+        loss_ax.plot([p["step"] for p in kl], [p["loss_distillation"] for p in kl], ":", label="KL")
+        loss_ax.legend()
     loss_ax.set(xlabel="step", ylabel="training loss", title="loss (mean over each log window)")
     if not f1_keys:
         return _save(fig, out_png, plt)

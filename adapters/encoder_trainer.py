@@ -103,8 +103,8 @@ def train_encoder(
     try:
         for step in range(start, config.steps):
             with log.clock:
-                loss = _train_step(config, encoder, optimizer, prompts, draw(step), step)
-            if log.after_step(step + 1, loss, encoder, optimizer):
+                losses = _train_step(config, encoder, optimizer, prompts, draw(step), step)
+            if log.after_step(step + 1, losses, encoder, optimizer):
                 break
     except KeyboardInterrupt:
         logger.warning("interrupted: the last checkpoint in %s resumes this run", out)
@@ -131,12 +131,13 @@ class _Log:
         self.curve, self.bar, self.window = curve, bar, []
         self.began, self.clock = time.perf_counter(), _Throughput(config.batch_size)
 
-    def after_step(self, done: int, loss: float, encoder, optimizer) -> bool:
-        """Bookkeeping for step `done`; True when the time budget is spent (stop here)."""
+    def after_step(self, done: int, losses: dict[str, float], encoder, optimizer) -> bool:
+        """Bookkeeping for step `done` (`losses`: the step's `loss` and, when distilling, its
+        parts); True when the time budget is spent (stop here)."""
         config = self.config
-        self.window.append(loss)
+        self.window.append(losses)
         self.bar.update(1)
-        self.bar.set_postfix(loss=f"{loss:.3f}")
+        self.bar.set_postfix(loss=f"{losses['loss']:.3f}")
         out_of_time = config.max_minutes is not None and (
             time.perf_counter() - self.began > 60 * config.max_minutes
         )
@@ -195,7 +196,9 @@ class _BatchDrawer:
         return samples
 
 
-def _train_step(config, encoder, optimizer, prompts: PromptBuilder, samples, step: int) -> float:
+def _train_step(
+    config, encoder, optimizer, prompts: PromptBuilder, samples, step: int
+) -> dict[str, float]:
     autocast = (
         torch.autocast(encoder.device.type, dtype=torch.bfloat16)
         if config.precision == "bf16"
@@ -203,21 +206,26 @@ def _train_step(config, encoder, optimizer, prompts: PromptBuilder, samples, ste
     )
     _set_lr(optimizer, config, step)
     with autocast:
-        loss = step_loss(encoder, prompts, samples, distill=config.distill)
+        loss, parts = step_loss(encoder, prompts, samples, distill=config.distill)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(_trainable(encoder), 1.0)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-    return loss.detach().item()
+    value = {"loss": loss.detach().item()}
+    return {**value, **parts} if config.distill > 0 else value
 
 
 def step_loss(
     encoder: HyperwordEncoder, prompts: PromptBuilder, samples: list[Sample], *, distill: float
-) -> torch.Tensor:
-    """The training loss of a batch: cross-entropy on the targets, and with `distill` > 0
-    the mix `(1 - distill) * cross-entropy + distill * KL`, the KL to the same decoder's
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The training loss of a batch and its parts (floats, nats per target token).
+
+    The loss is the cross-entropy on the targets; with `distill` > 0 it is the mix
+    `(1 - distill) * cross-entropy + distill * KL`, the KL to the same decoder's
     distributions with each soft sample's context as text (qa and continuation samples; a
-    batch without any is cross-entropy alone)."""
+    batch without any is cross-entropy alone). The parts: `loss_cross_entropy` always,
+    `loss_distillation` when a KL was taken.
+    """
     targets = [list(s.target_ids) for s in samples]
     logits = target_logits(encoder.model, prompts.prompt_rows(samples), targets)
     loss = target_cross_entropy(logits, targets)
@@ -226,8 +234,9 @@ def step_loss(
         for i, s in enumerate(samples)
         if s.level != "text" and s.objective in DISTILLED_OBJECTIVES
     ]
+    parts = {"loss_cross_entropy": loss.detach().item()}
     if distill <= 0 or not taught:
-        return loss
+        return loss, parts
     as_text = [replace(samples[i], level="text") for i in taught]
     with torch.no_grad():  # the teacher: the same decoder, the context as text
         teacher = target_logits(
@@ -237,7 +246,9 @@ def step_loss(
     for t in targets:
         starts.append(starts[-1] + len(t))
     rows = torch.cat([torch.arange(starts[i], starts[i + 1]) for i in taught]).to(logits.device)
-    return (1 - distill) * loss + distill * distillation_loss(logits[rows], teacher)
+    kl = distillation_loss(logits[rows], teacher)
+    parts["loss_distillation"] = kl.detach().item()
+    return (1 - distill) * loss + distill * kl, parts
 
 
 def _check_resumable(config: EncoderTrainingConfig, out: Path) -> None:
@@ -401,13 +412,16 @@ class _Throughput:
         return self.batch_size / max(statistics.median(self.durations or [0.0]), 1e-9)
 
 
-def _point(step: int, losses: list[float], began: float, clock: _Throughput) -> dict:
+def _point(step: int, losses: list[dict[str, float]], began: float, clock: _Throughput) -> dict:
+    """A curve point: time, throughput, and the mean of each loss over the steps that have it
+    (`loss`; with `distill`, `loss_cross_entropy` and `loss_distillation` too)."""
     point = {"step": step, "seconds": round(time.perf_counter() - began, 1)}
     point["samples_per_second"] = round(clock.samples_per_second, 3)
     if clock.durations:
         point["samples_per_second_median"] = round(clock.median_samples_per_second, 3)
-    if losses:
-        point["loss"] = round(sum(losses) / len(losses), 4)
+    for key in dict.fromkeys(k for step_losses in losses for k in step_losses):
+        values = [step_losses[key] for step_losses in losses if key in step_losses]
+        point[key] = round(sum(values) / len(values), 4)
     return point
 
 

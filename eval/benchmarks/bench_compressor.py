@@ -112,6 +112,7 @@ def training_config(variant: str, args) -> EncoderTrainingConfig:
         lr_lora=5e-4,
         warmup_steps=20,
         decay_steps=(args.decay_samples or 0) // args.batch_size,
+        distill=args.distill,
         save_every=25,
         eval_every=10**9,
         seed=0,
@@ -223,6 +224,13 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=None,
         help="the last N samples bring the learning rates linearly down to 0 (a cool-down)",
+    )
+    parser.add_argument(
+        "--distill",
+        type=float,
+        default=0.0,
+        help="self-distillation weight (EncoderTrainingConfig.distill) for every variant; "
+        "compare against runs without it in another --out",
     )
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     args = parser.parse_args(argv)

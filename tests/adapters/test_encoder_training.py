@@ -19,6 +19,7 @@ from adapters.encoder_batches import (
     target_logits,
 )
 from adapters.encoder_config import EncoderTrainingConfig
+from adapters.encoder_curve import plot_curve
 from adapters.encoder_data import read_nq_items, read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss
 from adapters.encoder_prompts import PromptBuilder
@@ -422,21 +423,29 @@ def test_self_distillation_matches_the_decoder_reading_the_context_as_text(
     kl = distillation_loss(logits, teacher)
     assert kl.item() > 0 and distillation_loss(teacher, teacher).item() == pytest.approx(0)
     ce = batch_loss(encoder.model, prompts.prompt_rows([soft]), [list(target)])
-    torch.testing.assert_close(step_loss(encoder, prompts, [soft], distill=0.0), ce)
-    torch.testing.assert_close(step_loss(encoder, prompts, [soft], distill=1.0), kl)
-    mixed = step_loss(encoder, prompts, [soft], distill=0.25)
+    off, parts = step_loss(encoder, prompts, [soft], distill=0.0)
+    torch.testing.assert_close(off, ce)
+    assert parts == {"loss_cross_entropy": pytest.approx(ce.item())}
+    full, parts = step_loss(encoder, prompts, [soft], distill=1.0)
+    torch.testing.assert_close(full, kl)
+    assert parts["loss_distillation"] == pytest.approx(kl.item(), rel=1e-4)
+    mixed, _ = step_loss(encoder, prompts, [soft], distill=0.25)
     torch.testing.assert_close(mixed, 0.75 * ce + 0.25 * kl)
     # Plain passages and reconstruction have no teacher: cross-entropy alone.
     for sample in (text, copy):
         alone = batch_loss(encoder.model, prompts.prompt_rows([sample]), [list(sample.target_ids)])
-        torch.testing.assert_close(step_loss(encoder, prompts, [sample], distill=1.0), alone)
+        loss, parts = step_loss(encoder, prompts, [sample], distill=1.0)
+        torch.testing.assert_close(loss, alone)
+        assert "loss_distillation" not in parts
     # In a batch, the KL is over the soft sample's target tokens only.
-    both = step_loss(encoder, prompts, [soft, copy], distill=1.0)
+    both, _ = step_loss(encoder, prompts, [soft, copy], distill=1.0)
     torch.testing.assert_close(both, kl, atol=1e-4, rtol=1e-4)
-    gradient = step_loss(encoder, prompts, [soft], distill=1.0)
-    gradient.backward()
+    full.backward()
     assert encoder.projectors["scene"].gain.grad is not None
     with pytest.raises(TrainingConfigError, match="'distill' must be in"):
         tiny_config(tmp_path, distill=1.5)
-    result = train_tiny(tiny_config(tmp_path, distill=0.5), tiny_tokenizer)
-    assert all(p["loss"] > 0 for p in result.curve)
+    result = train_tiny(tiny_config(tmp_path, distill=0.5, steps=6), tiny_tokenizer)
+    assert all(p["loss"] > 0 and p["loss_cross_entropy"] > 0 for p in result.curve)
+    assert any("loss_distillation" in p for p in result.curve)  # the curve splits the mix
+    plot_curve(tmp_path / "run" / "curve.json", tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 0

@@ -60,9 +60,10 @@ def test_an_extended_bench_run_can_end_in_a_cool_down(tmp_path):
     args = argparse.Namespace(
         data_dir=str(tmp_path), out=str(tmp_path / "out"), samples=160, extend_samples=400,
         from_samples=240, decay_samples=80, batch_size=8, threads=1, device=None,
-        precision="fp32", max_minutes=None,
+        precision="fp32", max_minutes=None, distill=0.5,
     )  # fmt: skip
     config = training_config("frozen-last", args)
+    assert config.distill == 0.5  # --distill reaches every variant's run
     assert run_name("frozen-last", args) == "frozen-last-400"
     assert extended_from("frozen-last", args) == "frozen-last-240"
     assert (config.steps, config.decay_steps, config.pretrain_steps) == (50, 10, 5)
