@@ -23,20 +23,15 @@ from hyperword.rows import token_rows
 
 __all__ = [
     "AUTOENCODE_PROMPT",
-    "DISTILLED_OBJECTIVES",
     "QaPool",
     "Sample",
     "batch_loss",
-    "distillation_loss",
     "draw_sample",
     "target_cross_entropy",
     "target_logits",
 ]
 
 AUTOENCODE_PROMPT = "\nRepeat the context word for word:\n"
-# Objectives whose targets the decoder reading the context as text predicts with a
-# distribution worth matching (copying visible text would teach only the copy).
-DISTILLED_OBJECTIVES = ("qa", "continuation")
 
 
 @dataclass(frozen=True)
@@ -129,22 +124,6 @@ def target_cross_entropy(logits: torch.Tensor, targets: list[list[int]]) -> torc
     the target ids they predict, in nats per token."""
     labels = torch.tensor([tok for t in targets for tok in t], device=logits.device)
     return F.cross_entropy(logits, labels)
-
-
-def distillation_loss(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
-    """Mean KL divergence KL(teacher || student) per target token, in nats.
-
-    Args:
-        student: `(targets, vocab)` logits of the decoder reading the compressed context.
-        teacher: `(targets, vocab)` logits of the same targets with the context as text
-            (no gradient is taken through them).
-    """
-    return F.kl_div(
-        F.log_softmax(student, dim=-1),
-        F.log_softmax(teacher.detach(), dim=-1),
-        log_target=True,
-        reduction="batchmean",
-    )
 
 
 def target_logits(model, prompts: list[torch.Tensor], targets: list[list[int]]) -> torch.Tensor:

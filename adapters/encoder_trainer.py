@@ -26,15 +26,7 @@ from pathlib import Path
 
 import torch
 
-from adapters.encoder_batches import (
-    DISTILLED_OBJECTIVES,
-    QaPool,
-    Sample,
-    distillation_loss,
-    draw_sample,
-    target_cross_entropy,
-    target_logits,
-)
+from adapters.encoder_batches import QaPool, Sample, draw_sample
 from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import (
     read_nq_items,
@@ -42,6 +34,7 @@ from adapters.encoder_data import (
     read_text_spans,
     split_articles,
 )
+from adapters.encoder_loss import step_loss
 from adapters.encoder_prompts import PromptBuilder
 from adapters.exceptions import TrainingConfigError
 from hyperword.encoder import EncoderConfig, EncoderError, HyperwordEncoder
@@ -213,42 +206,6 @@ def _train_step(
     optimizer.zero_grad(set_to_none=True)
     value = {"loss": loss.detach().item()}
     return {**value, **parts} if config.distill > 0 else value
-
-
-def step_loss(
-    encoder: HyperwordEncoder, prompts: PromptBuilder, samples: list[Sample], *, distill: float
-) -> tuple[torch.Tensor, dict[str, float]]:
-    """The training loss of a batch and its parts (floats, nats per target token).
-
-    The loss is the cross-entropy on the targets; with `distill` > 0 it is the mix
-    `(1 - distill) * cross-entropy + distill * KL`, the KL to the same decoder's
-    distributions with each soft sample's context as text (qa and continuation samples; a
-    batch without any is cross-entropy alone). The parts: `loss_cross_entropy` always,
-    `loss_distillation` when a KL was taken.
-    """
-    targets = [list(s.target_ids) for s in samples]
-    logits = target_logits(encoder.model, prompts.prompt_rows(samples), targets)
-    loss = target_cross_entropy(logits, targets)
-    taught = [
-        i
-        for i, s in enumerate(samples)
-        if s.level != "text" and s.objective in DISTILLED_OBJECTIVES
-    ]
-    parts = {"loss_cross_entropy": loss.detach().item()}
-    if distill <= 0 or not taught:
-        return loss, parts
-    as_text = [replace(samples[i], level="text") for i in taught]
-    with torch.no_grad():  # the teacher: the same decoder, the context as text
-        teacher = target_logits(
-            encoder.model, prompts.prompt_rows(as_text), [targets[i] for i in taught]
-        )
-    starts = [0]
-    for t in targets:
-        starts.append(starts[-1] + len(t))
-    rows = torch.cat([torch.arange(starts[i], starts[i + 1]) for i in taught]).to(logits.device)
-    kl = distillation_loss(logits[rows], teacher)
-    parts["loss_distillation"] = kl.detach().item()
-    return (1 - distill) * loss + distill * kl, parts
 
 
 def _check_resumable(config: EncoderTrainingConfig, out: Path) -> None:

@@ -14,7 +14,6 @@ from adapters.encoder_batches import (
     QaPool,
     Sample,
     batch_loss,
-    distillation_loss,
     draw_sample,
     target_logits,
 )
@@ -22,8 +21,9 @@ from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_curve import plot_curve
 from adapters.encoder_data import read_nq_items, read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss
+from adapters.encoder_loss import distillation_loss, step_loss
 from adapters.encoder_prompts import PromptBuilder
-from adapters.encoder_trainer import lr_scale, step_loss, train_encoder
+from adapters.encoder_trainer import lr_scale, train_encoder
 from adapters.exceptions import TrainingConfigError, TrainingDataError
 from hyperword.cli import cli
 from hyperword.encoder import HyperwordEncoder
