@@ -46,11 +46,9 @@ def step_loss(
         teacher = target_logits(
             encoder.model, prompts.prompt_rows(as_text), [targets[i] for i in taught]
         )
-    starts = [0]
-    for t in targets:
-        starts.append(starts[-1] + len(t))
-    rows = torch.cat([torch.arange(starts[i], starts[i + 1]) for i in taught]).to(logits.device)
-    kl = distillation_loss(logits[rows], teacher)
+    # Which rows of `logits` (one per target token) predict a taught sample's tokens.
+    taught_rows = [i in taught for i, t in enumerate(targets) for _ in t]
+    kl = distillation_loss(logits[torch.tensor(taught_rows, device=logits.device)], teacher)
     parts["loss_distillation"] = kl.detach().item()
     return (1 - distill) * loss + distill * kl, parts
 
