@@ -8,9 +8,13 @@ still opens; a missing required field or an unreadable file raises the caller's 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import os
+import types
+import typing
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, fields
@@ -22,6 +26,7 @@ from hyperword.text_files import read_text
 __all__ = [
     "VERSION_KEY",
     "config_from_dict",
+    "field_type_error",
     "load_config",
     "read_json",
     "save_config",
@@ -73,7 +78,10 @@ def config_from_dict(
     """`cls(**data)` without the keys `cls` lacks (dropped with a warning).
 
     `hyperword_version` is dropped silently when `cls` has no such field. A missing required
-    field raises `error` (a `TypeError` when None); the dataclass's own checks raise theirs.
+    field raises `error` (a `TypeError` when None), and so does a value of the wrong type for
+    a scalar field (`field_type_error`) that makes the dataclass raise a `TypeError` (a check
+    comparing a string with a number), naming the field; the dataclass's own checks raise
+    theirs.
     """
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - known - {VERSION_KEY})
@@ -81,10 +89,53 @@ def config_from_dict(
         logger.warning("ignoring unknown keys in %s: %s", source, ", ".join(unknown))
     try:
         return cls(**{key: value for key, value in data.items() if key in known})
-    except TypeError as cause:
+    except TypeError as cause:  # a field missing, or one of a wrong type met by a check
+        mistyped = [
+            f"{source}: '{key}' {problem}"
+            for key in sorted(known & set(data))
+            if (problem := field_type_error(cls, key, data[key]))
+        ]
+        if mistyped:
+            raise (error or TypeError)(mistyped[0]) from None
         if error is None:
             raise
         raise error(f"{source} is incomplete: {cause}") from None
+
+
+def field_type_error(cls: type, key: str, value: Any) -> str | None:
+    """Why `value` cannot be field `key` of the dataclass `cls` (`"must be float, got '0.5'"`),
+    or None. Only scalar fields are checked (int, float, str, bool, each optionally None): a
+    float takes an int but not a bool or a NaN, an int takes neither a bool nor a float."""
+    allowed = _scalar_kinds(cls).get(key)
+    if allowed is None or any(_fits(value, kind) for kind in allowed):
+        return None
+    expected = " or ".join("None" if kind is type(None) else kind.__name__ for kind in allowed)
+    return f"must be {expected}, got {value!r}"
+
+
+_SCALARS = (int, float, str, bool, type(None))
+
+
+@functools.cache
+def _scalar_kinds(cls: type) -> dict[str, tuple[type, ...]]:
+    """The types each scalar field of `cls` allows (fields of other types are left out)."""
+    kinds = {}
+    for name, hint in typing.get_type_hints(cls).items():
+        union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+        allowed = typing.get_args(hint) if union else (hint,)
+        if all(kind in _SCALARS for kind in allowed):
+            kinds[name] = allowed
+    return kinds
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if kind is type(None):
+        return value is None
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return isinstance(value, kind)
 
 
 def load_config(

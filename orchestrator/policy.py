@@ -9,11 +9,11 @@ dataclass lists its options.
 from __future__ import annotations
 
 import math
-import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from hyperword.config_io import field_type_error
 from hyperword.levels import LEVELS, ladder, level_names
 from hyperword.registry import Registry
 from orchestrator.exceptions import OptionError
@@ -78,24 +78,10 @@ def create_policy(name: str, **options: Any) -> Policy:
 def _check_types(name: str, config: type, options: dict[str, Any]) -> None:
     """Refuse option values of the wrong type (`"0.5"` or NaN for a float, `true` for an
     int)."""
-    hints = typing.get_type_hints(config)
     for key, value in options.items():
-        allowed = typing.get_args(hints[key]) or (hints[key],)
-        ok = any(
-            (kind is type(None) and value is None)
-            or (
-                kind is float
-                and isinstance(value, (int, float))
-                and not isinstance(value, bool)
-                and math.isfinite(value)
-            )
-            or (kind is int and isinstance(value, int) and not isinstance(value, bool))
-            or (kind in (str, bool) and isinstance(value, kind))
-            for kind in allowed
-        )
-        if not ok:
-            expected = " or ".join("None" if k is type(None) else k.__name__ for k in allowed)
-            raise OptionError(f"policy '{name}' option {key} must be {expected}, got {value!r}")
+        problem = field_type_error(config, key, value)
+        if problem:
+            raise OptionError(f"policy '{name}' option {key} {problem}")
 
 
 def _score_filter(candidates: Sequence[Candidate], min_score: float, max_gap: float | None):

@@ -43,3 +43,28 @@ def test_unreadable_or_incomplete_files_raise_the_callers_error(tmp_path):
     (tmp_path / "partial.json").write_text("{}")
     with pytest.raises(ValueError, match="incomplete"):
         load_config(Settings, tmp_path / "partial.json", error=ValueError)
+
+
+@dataclass
+class Checked:
+    share: float = 0.5
+    steps: int = 1
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.share <= 1:
+            raise ValueError("share must be in [0, 1]")
+        if self.steps < 1:
+            raise ValueError("steps must be positive")
+
+
+def test_a_mistyped_value_that_trips_a_check_is_named_not_called_incomplete():
+    # Before: "here is incomplete: '<=' not supported between instances of 'int' and 'str'".
+    with pytest.raises(ValueError, match=r"^here: 'share' must be float, got '0.5'$"):
+        config_from_dict(Checked, {"share": "0.5"}, source="here", error=ValueError)
+    with pytest.raises(TypeError, match=r"^here: 'steps' must be int, got '3'$"):
+        config_from_dict(Checked, {"steps": "3"}, source="here")  # no error type: TypeError
+    loaded = config_from_dict(Checked, {"share": 1, "label": None}, source="here")
+    assert loaded == Checked(share=1, label=None)  # an int is a float; None where allowed
+    with pytest.raises(ValueError, match="here is incomplete"):
+        config_from_dict(Settings, {"size": 3}, source="here", error=ValueError)  # no name
