@@ -43,6 +43,7 @@ from adapters.encoder_config import EncoderTrainingConfig
 from adapters.encoder_data import read_squad_items, split_articles
 from adapters.encoder_eval import QaEvaluator, heldout_loss, sample_items
 from adapters.encoder_trainer import train_encoder
+from adapters.exceptions import TrainingConfigError
 from eval.benchmarks.bench_encoder_probe import wrong_passages
 from eval.metrics import f1_score
 from hyperword.encoder import LEVEL_RATIOS, HyperwordEncoder
@@ -249,6 +250,11 @@ def main(argv: list[str] | None = None) -> None:
         started = (Path(args.out) / run_name(name, args)).exists()
         if not started and not (source / "checkpoint").is_dir():
             parser.error(f"--from-samples {args.from_samples}: {source} holds no checkpoint")
+    for name in args.variants.split(","):
+        try:
+            training_config(name, args)  # every run's settings checked before the model loads
+        except TrainingConfigError as error:
+            parser.error(str(error))
     if args.threads:
         torch.set_num_threads(args.threads)
     _, heldout = split_articles(Path(args.data_dir) / "squad-v1.1-dev-part1.json.gz", 4)

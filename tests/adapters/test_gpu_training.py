@@ -111,3 +111,12 @@ def test_training_on_cuda_in_bf16(tmp_path, tiny_tokenizer):
     model = build_tiny_model(len(tiny_tokenizer)).to("cuda")
     result = train_encoder(config, model=model, tokenizer=tiny_tokenizer, progress=False)
     assert all(0 < p["loss"] < 100 for p in result.curve if "loss" in p)
+
+
+def test_the_bench_refuses_a_bad_training_setting_before_loading_the_model(tmp_path, capsys):
+    argv = ["--data-dir", str(tmp_path), "--out", str(tmp_path / "out"), "--distill", "2"]
+    with pytest.raises(SystemExit) as stop:
+        bench_compressor.main(argv)
+    assert stop.value.code == 2
+    assert "'distill' must be in [0, 1], got 2.0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
