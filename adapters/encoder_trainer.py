@@ -265,15 +265,17 @@ _GROWTH = {
     "refiner_layers": lambda encoder, want: encoder.add_refiner(want),
     "attention_pooling": lambda encoder, want: encoder.add_attention_pooling(),
     "lora_targets": lambda encoder, want: encoder.add_lora_targets(want),
+    "encoder_lora_r": lambda encoder, want: encoder.add_encoder_adapter(want),
 }
 
 
 def _grown(encoder: HyperwordEncoder, config: EncoderTrainingConfig) -> HyperwordEncoder:
     """`encoder` (loaded from `init_from`) with what `config.encoder` adds to it (`_GROWTH`:
-    a refiner, attention pooling, more modules under the decoder adapter); any other option
-    that differs from the folder's is refused, since the weights were trained for that
-    value. The options are read by `EncoderConfig` itself (its normalising and checks). The
-    prompt is the config's `template`: the decoder adapter goes on training in it."""
+    a refiner, attention pooling, more modules under the decoder adapter, an encoder
+    adapter); any other option that differs from the folder's is refused, since the weights
+    were trained for that value. The options are read by `EncoderConfig` itself (its
+    normalising and checks). The prompt is the config's `template`: the decoder adapter goes
+    on training in it."""
     if config.template != encoder.config.template:
         logger.info(
             "template %s (init_from was trained with %s)", config.template, encoder.config.template

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from hyperword.encoder.adapters import add_encoder_adapter, add_lora_targets, lora_config
 from hyperword.encoder.base import slots_for
 from hyperword.encoder.config import EncoderConfig
 from hyperword.encoder.exceptions import (
@@ -69,9 +70,9 @@ class HyperwordEncoder(nn.Module):
             config.base_fingerprint = base_fingerprint(model)
         self.config = config
         if not isinstance(model, PeftModel):
-            model = get_peft_model(model, _lora(config.lora_r, config))
+            model = get_peft_model(model, lora_config(config.lora_r, config))
         if config.encoder_lora_r and ENCODER_ADAPTER not in model.peft_config:
-            model.add_adapter(ENCODER_ADAPTER, _lora(config.encoder_lora_r, config))
+            model.add_adapter(ENCODER_ADAPTER, lora_config(config.encoder_lora_r, config))
             model.set_adapter(DECODER_ADAPTER)  # which freezes the new adapter: a fresh
             for name, param in model.named_parameters():  # encoder trains both
                 if f".{ENCODER_ADAPTER}." in name:
@@ -228,35 +229,12 @@ class HyperwordEncoder(nn.Module):
         self.config.attention_pooling = True
 
     def add_lora_targets(self, targets: Sequence[str]) -> None:
-        """Put the decoder adapter on more of the base model's modules (`targets`: module
-        names such as the MLP's `gate_proj`, `up_proj`, `down_proj`, the old ones included).
-        The new LoRA pairs start as peft starts them (B = 0), so the decoder reads exactly as
-        before until they train; the trained pairs keep their weights.
+        """Put the decoder adapter on more modules; see `adapters.add_lora_targets`."""
+        add_lora_targets(self, targets)
 
-        Raises:
-            EncoderError: `targets` drops a module the adapter is on or adds none, or the
-                encoder has an encoder adapter (it shares the targets; not supported).
-        """
-        from peft import get_peft_model
-
-        have, want = tuple(self.config.lora_targets), tuple(targets)
-        if not set(have) < set(want) or self.config.encoder_lora_r:
-            raise EncoderError(
-                f"cannot put the decoder adapter on {list(want)} (it is on {list(have)}): "
-                "give every module it is on and at least one more, to an encoder without an "
-                "encoder adapter"
-            )
-        state = {k: v for k, v in self._model.state_dict().items() if "lora_" in k}
-        trainable = any(p.requires_grad for n, p in self._model.named_parameters() if "lora_" in n)
-        self.config.lora_targets = want
-        model = get_peft_model(self._model.unload(), _lora(self.config.lora_r, self.config))
-        unexpected = model.load_state_dict(state, strict=False).unexpected_keys
-        if unexpected:  # a peft naming change would silently drop the trained pairs
-            raise EncoderError(f"the trained adapter does not fit its modules: {unexpected[:3]}")
-        for name, param in model.named_parameters():  # as trainable as it was loaded
-            if "lora_" in name:
-                param.requires_grad_(trainable)
-        self._model = model
+    def add_encoder_adapter(self, rank: int) -> None:
+        """Read spans through a new encoder adapter; see `adapters.add_encoder_adapter`."""
+        add_encoder_adapter(self, rank)
 
     def projector_for(self, level: str) -> Projector:
         self._check_level(level)
@@ -428,15 +406,3 @@ class HyperwordEncoder(nn.Module):
             dtype=dtype,
             trainable=trainable,
         )
-
-
-def _lora(rank: int, config: EncoderConfig):
-    from peft import LoraConfig
-
-    return LoraConfig(
-        r=rank,
-        lora_alpha=config.lora_alpha * rank // config.lora_r,  # the same scale for both
-        target_modules=list(config.lora_targets),
-        lora_dropout=0.0,
-        bias="none",
-    )

@@ -262,6 +262,24 @@ def test_init_from_adds_a_refiner_or_lora_targets_or_changes_the_prompt_and_noth
         tiny_config(tmp_path / "d", encoder={**TINY_ENCODER_OPTIONS, "refiner": 1})
 
 
+def test_init_from_adds_an_encoder_adapter_that_trains(tmp_path, tiny_tokenizer):
+    first = train_tiny(tiny_config(tmp_path / "a", steps=2), tiny_tokenizer)
+    grown = {**TINY_ENCODER_OPTIONS, "encoder_lora_r": 2}
+    config = tiny_config(tmp_path / "b", steps=2, init_from=str(first.encoder_dir), encoder=grown)
+    result = train_tiny(config, tiny_tokenizer)
+    loaded = HyperwordEncoder.from_pretrained(
+        result.encoder_dir, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    assert loaded.config.encoder_lora_r == 2
+    pairs = [p for n, p in loaded.model.named_parameters() if ".encoder." in n and "lora_B" in n]
+    # it trained (the pairs on layers below feature_layer; the others get no gradient)
+    assert pairs and any(p.abs().sum() > 0 for p in pairs)
+    more = {**TINY_ENCODER_OPTIONS, "encoder_lora_r": 2, "lora_targets": [*MLP_PROJECTIONS]}
+    config = tiny_config(tmp_path / "c", init_from=str(first.encoder_dir), encoder=more)
+    with pytest.raises(TrainingConfigError, match=r"lora_targets=.*can only grow"):
+        train_tiny(config, tiny_tokenizer)  # the two adapters share their modules
+
+
 def test_evaluator_reports_each_level(tmp_path, tiny_tokenizer):
     encoder = build_tiny_encoder(tiny_tokenizer)
     items = read_squad_items(split_articles(write_squad(tmp_path / "s.json.gz"), 1)[1])

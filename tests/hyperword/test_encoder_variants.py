@@ -150,6 +150,49 @@ def test_more_lora_targets_keep_the_trained_adapter_and_start_as_the_identity(
         loaded.add_lora_targets(("q_proj", "gate_proj"))  # drops k, v, o, ...
 
 
+def test_an_encoder_adapter_added_to_a_trained_encoder_starts_as_the_frozen_features(
+    tmp_path, tiny_tokenizer
+):
+    encoder = build_tiny_encoder(tiny_tokenizer, feature_layer=-1)
+    folder = encoder.save_pretrained(tmp_path / "frozen", dtype=torch.float32)
+    trained = HyperwordEncoder.from_pretrained(  # as the trainer loads init_from
+        folder,
+        model=build_tiny_model(len(tiny_tokenizer)),
+        tokenizer=tiny_tokenizer,
+        trainable=True,
+    )
+    before = trained.encode(SPANS, level="scene")
+    assert trained.frozen_features
+    trained.add_encoder_adapter(2)
+    assert trained.config.encoder_lora_r == 2 and not trained.frozen_features
+    torch.testing.assert_close(trained.encode(SPANS, level="scene"), before)
+    encoder_pairs = [p for n, p in trained.model.named_parameters() if ".encoder." in n]
+    assert encoder_pairs and all(p.requires_grad for p in encoder_pairs)
+    with pytest.raises(EncoderError, match="has rank 2"):
+        trained.add_encoder_adapter(4)
+    with torch.no_grad():  # as if trained: the features, so the soft tokens, change
+        for name, param in trained.model.named_parameters():
+            if ".encoder." in name and "lora_B" in name:
+                param.normal_()
+    after = trained.encode(SPANS, level="scene")
+    assert not torch.allclose(after, before, atol=1e-4)
+    saved = trained.save_pretrained(tmp_path / "grown", dtype=torch.float32)
+    loaded = HyperwordEncoder.from_pretrained(
+        saved, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    torch.testing.assert_close(loaded.encode(SPANS, level="scene"), after, atol=2e-3, rtol=2e-3)
+    inference = HyperwordEncoder.from_pretrained(  # loaded for inference: stays frozen
+        folder, model=build_tiny_model(len(tiny_tokenizer)), tokenizer=tiny_tokenizer
+    )
+    inference.add_encoder_adapter(2)
+    assert not any(p.requires_grad for p in inference.model.parameters())
+    with pytest.raises(EncoderError, match="rank 0"):
+        build_tiny_encoder(tiny_tokenizer).add_encoder_adapter(0)
+    embeddings_only = build_tiny_encoder(tiny_tokenizer, features=("embedding",), feature_layer=0)
+    with pytest.raises(EncoderError, match="reads hidden states"):
+        embeddings_only.add_encoder_adapter(2)
+
+
 def test_an_encoder_adapter_trains_and_round_trips(tmp_path, tiny_tokenizer):
     encoder = build_tiny_encoder(tiny_tokenizer, encoder_lora_r=2, feature_layer=-1)
     encoder.train()
