@@ -43,10 +43,11 @@ def _set_trainable(model, trainable: bool) -> None:
             param.requires_grad_(trainable)
 
 
-def add_lora_targets(encoder: Any, targets: Sequence[str]) -> None:
-    """Put `encoder`'s decoder adapter on more of the base model's modules (`targets`: module
-    names such as the MLP's `gate_proj`, `up_proj`, `down_proj`, the old ones included). The
-    trained pairs keep their weights; the new ones start at B = 0.
+def add_lora_targets(encoder: Any, targets: Sequence[str]):
+    """`encoder`'s model with its decoder adapter on more of the base model's modules
+    (`targets`: module names such as the MLP's `gate_proj`, `up_proj`, `down_proj`, the old
+    ones included); `encoder.config` names them. The trained pairs keep their weights; the
+    new ones start at B = 0. The caller replaces its model with the one returned.
 
     Raises:
         EncoderError: `targets` drops a module the adapter is on or adds none, or the
@@ -70,7 +71,7 @@ def add_lora_targets(encoder: Any, targets: Sequence[str]) -> None:
     if unexpected:  # a peft naming change would silently drop the trained pairs
         raise EncoderError(f"the trained adapter does not fit its modules: {unexpected[:3]}")
     _set_trainable(grown, trainable)
-    encoder._model = grown
+    return grown
 
 
 def add_encoder_adapter(encoder: Any, rank: int) -> None:

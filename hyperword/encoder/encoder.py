@@ -230,7 +230,7 @@ class HyperwordEncoder(nn.Module):
 
     def add_lora_targets(self, targets: Sequence[str]) -> None:
         """Put the decoder adapter on more modules; see `adapters.add_lora_targets`."""
-        add_lora_targets(self, targets)
+        self._model = add_lora_targets(self, targets)
 
     def add_encoder_adapter(self, rank: int) -> None:
         """Read spans through a new encoder adapter; see `adapters.add_encoder_adapter`."""
