@@ -16,7 +16,7 @@ from hyperword.encoder.config import EncoderConfig
 from hyperword.encoder.exceptions import EncoderError
 from hyperword.encoder.folder import DECODER_ADAPTER, ENCODER_ADAPTER
 
-__all__ = ["add_encoder_adapter", "add_lora_targets", "lora_config"]
+__all__ = ["add_encoder_adapter", "add_lora_targets", "attach_encoder_adapter", "lora_config"]
 
 
 def lora_config(rank: int, config: EncoderConfig):
@@ -90,8 +90,15 @@ def add_encoder_adapter(encoder: Any, rank: int) -> None:
             f"cannot add an encoder adapter of rank {rank}: give a rank >= 1, to an encoder "
             f"without one (this has rank {config.encoder_lora_r}) that reads hidden states"
         )
+    attach_encoder_adapter(model, rank, config)
+    config.encoder_lora_r = rank
+
+
+def attach_encoder_adapter(model, rank: int, config: EncoderConfig) -> None:
+    """Put a new encoder adapter of `rank` on the peft `model` (B = 0), the decoder adapter
+    staying the active one; every adapter is then as trainable as the decoder adapter was
+    (peft's `set_adapter` would freeze the inactive one)."""
     trainable = _trainable(model)
     model.add_adapter(ENCODER_ADAPTER, lora_config(rank, config))
     model.set_adapter(DECODER_ADAPTER)
     _set_trainable(model, trainable)
-    config.encoder_lora_r = rank

@@ -19,7 +19,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from hyperword.encoder.adapters import add_encoder_adapter, add_lora_targets, lora_config
+from hyperword.encoder.adapters import (
+    add_encoder_adapter,
+    add_lora_targets,
+    attach_encoder_adapter,
+    lora_config,
+)
 from hyperword.encoder.base import slots_for
 from hyperword.encoder.config import EncoderConfig
 from hyperword.encoder.exceptions import (
@@ -72,11 +77,7 @@ class HyperwordEncoder(nn.Module):
         if not isinstance(model, PeftModel):
             model = get_peft_model(model, lora_config(config.lora_r, config))
         if config.encoder_lora_r and ENCODER_ADAPTER not in model.peft_config:
-            model.add_adapter(ENCODER_ADAPTER, lora_config(config.encoder_lora_r, config))
-            model.set_adapter(DECODER_ADAPTER)  # which freezes the new adapter: a fresh
-            for name, param in model.named_parameters():  # encoder trains both
-                if f".{ENCODER_ADAPTER}." in name:
-                    param.requires_grad_(True)
+            attach_encoder_adapter(model, config.encoder_lora_r, config)  # a fresh one trains
         self._model = model
         self._tokenizer = tokenizer
         embed_rms = float(model.get_input_embeddings().weight.float().pow(2).mean().sqrt())
