@@ -32,6 +32,8 @@ class SourceReport:
             with `focus` on) rather than a prefix.
         hop: The retrieval round that found it (2: looked up from a first-round source's
             bridge sentence, `hops=2`).
+        rest: Whether it is the rest of the excerpt before it: the sentences the excerpt
+            left out, as soft tokens in the room it left unused (`orchestrator.rests`).
     """
 
     n: int
@@ -45,6 +47,7 @@ class SourceReport:
     cut: bool = False
     excerpt: bool = False
     hop: int = 1
+    rest: bool = False
 
 
 @dataclass(frozen=True)

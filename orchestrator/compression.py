@@ -28,6 +28,7 @@ from orchestrator.extractive import SentenceScorer
 from orchestrator.options import AskOptions
 from orchestrator.planner import Candidate, Plan, Selection, check_plan
 from orchestrator.policy import Policy
+from orchestrator.rests import Excerpts, add_rests
 
 __all__ = [
     "CompressedContext",
@@ -62,6 +63,8 @@ class CompressedSource:
         chunk_index: Its position in its document.
         hop: The retrieval round that found it.
         base_ids: The base tokens of `text` (what a `text` source's rows are made of).
+        rest: Whether it is the rest of the excerpt before it (the sentences the excerpt
+            left out, as soft tokens encoded on reading: `value` None; `orchestrator.rests`).
     """
 
     index: int
@@ -80,6 +83,7 @@ class CompressedSource:
     chunk_index: int = 0
     hop: int = 1
     base_ids: tuple[int, ...] = field(default=(), repr=False)
+    rest: bool = False
 
     def report(self) -> SourceReport:
         """The source as an answer's report lists it."""
@@ -159,10 +163,18 @@ def plan_context(
     budget = options.budget - len(history.ids)
     selections = policy.plan(candidates, budget=budget)
     plan = check_plan(selections, candidates, budget=budget, policy=options.policy)
-    excerpt = None
-    if scorer is not None:
-        excerpt = lambda text, keep: scorer.excerpt(parts.tokenizer, text, keep)  # noqa: E731
+    excerpt = None if scorer is None else Excerpts(scorer, parts.tokenizer)
     sources = describe_sources(plan, candidates, parts, markers=markers, excerpt=excerpt)
+    sources = add_rests(
+        sources,
+        candidates,
+        excerpts=excerpt,
+        parts=parts,
+        levels=levels,
+        policy=policy,
+        markers=markers,
+        budget=budget,
+    )
     return CompressedContext(
         question=question,
         budget=options.budget,

@@ -105,25 +105,31 @@ class SentenceScorer:
         segments nearest the question are taken instead; the best segment too long alone is
         cut on a word boundary.
         """
+        return self.excerpt_rest(tokenizer, text, keep)[0]
+
+    def excerpt_rest(self, tokenizer, text: str, keep: int) -> tuple[list[int], str]:
+        """`excerpt`'s ids and the rest of `text`: its sentences the excerpt left out, in
+        their order ("" when the excerpt is made of segments or a cut sentence)."""
         if keep <= 0:
-            return []
+            return [], ""
         sentences = self._scored_spans(text)
-        ids = _fill(tokenizer, text, sentences, keep)
+        taken, ids = _fill(tokenizer, text, sentences, keep)
         if ids or not sentences:
-            return ids
+            rest = [text[a:b] for (a, b), _ in sentences if (a, b) not in taken]
+            return ids, "".join(rest).strip()
         best = max(sentences, key=lambda item: item[1])[0]
         piece = text[best[0] : best[1]]
-        ids = _fill(tokenizer, piece, self._scored_spans(piece, segments=True), keep)
+        _, ids = _fill(tokenizer, piece, self._scored_spans(piece, segments=True), keep)
         if ids:
-            return ids
+            return ids, ""
         ids = _ids(tokenizer, piece.strip())
-        return ids[: word_boundary_cut(tokenizer, piece.strip(), ids, keep)]
+        return ids[: word_boundary_cut(tokenizer, piece.strip(), ids, keep)], ""
 
 
 def _fill(
     tokenizer, text: str, scored: list[tuple[tuple[int, int], float]], keep: int
-) -> list[int]:
-    """Ids of the best-scored spans of `text` that fit in `keep`, in text order."""
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """The best-scored spans of `text` that fit in `keep` and their ids, in text order."""
     taken: list[tuple[int, int]] = []
     ids: list[int] = []
     for span, _ in sorted(scored, key=lambda item: -item[1]):
@@ -131,7 +137,7 @@ def _fill(
         trial_ids = _ids(tokenizer, "".join(text[a:b] for a, b in trial).strip())
         if len(trial_ids) <= keep:
             taken, ids = trial, trial_ids
-    return ids
+    return taken, ids
 
 
 def bridge_query(question: str, sentence: str) -> str:

@@ -20,6 +20,8 @@ free generation too (`hyperword.answer_forms`) |
 tuned decoder still reads, so this isolates what the soft tokens add |
 | `*-strong` | the same with only the soft levels that beat truncation at equal positions
 (`ratio-4`, `scene`; `STRONG_LEVELS`) |
+| `*-norest` | the same without the default policy's `rest_view` (the sentences an excerpt
+left out, as soft tokens in the room it left unused: `orchestrator.rests`) |
 
 `--encoder DIR` gives every variant but the `-plain` ones that encoder (and its decoder)
 instead of the shipped one: a freshly trained encoder can be measured before it ships.
@@ -91,6 +93,7 @@ SUFFIXES = {
     "-free": {"answer_forms": False},
     "-nosoft": {"levels": [n for n in level_names() if n not in {lv.name for lv in soft_levels()}]},
     "-strong": {"levels": list(STRONG_LEVELS)},
+    "-norest": {"rest_view": False},
 }
 TEXT_BASELINES = {"rag-text": {}, "llmlingua": {}, "rag-text-forms": {"answer_forms": True}}
 PARTS = ("all", "held-out", "tuning")

@@ -70,8 +70,8 @@ class Orchestrated(Method):
     """Retrieve, plan levels under the budget, assemble, answer (`orchestrator.Orchestrator`)."""
 
     uses_budget = True
-    revision = "6"  # 4: title-weighted links, titled comparison lookups; 5: answer forms;
-    # 6: the best excerpts pay nothing towards the soft tail
+    revision = "7"  # 4: title-weighted links, titled comparison lookups; 5: answer forms;
+    # 6: the best excerpts pay nothing towards the soft tail; 7: rest views of excerpts
     # (3: hybrid search, link-following (hops=2), one excerpt per hop)
     # (2: excerpts of the best chunk, bridge retrieval, 2026-11-23)
     chunk_tokens = 128
@@ -201,6 +201,7 @@ class Orchestrated(Method):
                 "cut": s.cut,
                 "excerpt": s.excerpt,
                 "hop": s.hop,
+                "rest": s.rest,
             }
             for s in report.sources
         ]

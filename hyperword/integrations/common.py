@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 HIT_KEYS = ("doc_id", "chunk_id", "chunk_index", "score", "level")  # the metadata we add
-SOURCE_KEYS = (*HIT_KEYS, "context_tokens", "cut", "excerpt")
+SOURCE_KEYS = (*HIT_KEYS, "context_tokens", "cut", "excerpt", "rest")
 # metadata an `Orchestrator`-planned source carries for our model to read (not JSON)
 PLANNED_SOURCE, PLANNED_BUDGET = "hyperword_source", "hyperword_budget"
 
@@ -68,7 +68,8 @@ def source_metadata(
     source: Any, original: Mapping[str, Any], *, budget: int | None = None
 ) -> dict[str, Any]:
     """A planned source's metadata: the original's, plus its level, the context tokens it
-    takes (marker included), the score, and whether it was cut to an excerpt. With
+    takes (marker included), the score, whether it was cut to an excerpt, and whether it
+    is the rest of the excerpt before it (soft tokens, `orchestrator.rests`). With
     `budget` (planned for our model), also the source itself and the budget, for
     `HyperwordChatModel` to read it at its level."""
     planned = {} if budget is None else {PLANNED_SOURCE: source, PLANNED_BUDGET: budget}
@@ -82,6 +83,7 @@ def source_metadata(
         "context_tokens": source.tokens,
         "cut": source.cut,
         "excerpt": source.excerpt,
+        "rest": source.rest,
         **planned,
     }
 

@@ -74,6 +74,7 @@ def test_soft_off_control_and_encoder(data):
     assert "text" in levels and not {"scene", "concept", "ratio-4"} & set(levels)
     strong = variant_options("links-strong")["levels"]
     assert {"text", "ratio-4", "scene"} <= set(strong) and not {"ratio-16", "concept"} & set(strong)
+    assert variant_options("links-norest")["rest_view"] is False
     assert variant_options("links", "enc/")["encoder"] == "enc/"
     assert variant_options("links-plain", "enc/")["encoder"] == "none"
     shipped = dict(plan_cells(MultihopConfig(data=data, budgets=(64,), baselines=())))

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from orchestrator import OptionError
+from orchestrator.extractive import split_sentences
 from orchestrator.text_compressor import TextCompressor
 from tests.orchestrator.conftest import FACTS, STEPPED
 
@@ -36,6 +37,40 @@ def test_compress_scores_documents_retrieved_elsewhere(orchestrator):
     assert all(s.level == "text" and not s.cut for s in context.sources)
     scores = [s.score for s in context.sources]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_the_rest_of_an_excerpt_goes_in_as_soft_tokens_in_the_room_left(orchestrator):
+    documents = [SimpleNamespace(text=text, doc_id=key) for key, text in FACTS.items()]
+    ask = {"documents": documents, "budget": 40, "levels": ["text", "scene", "concept"]}
+    plain = orchestrator.compress(QUESTION, **ask, policy_options={"rest_view": False})
+    assert [(s.doc_id, s.excerpt) for s in plain.sources] == [("bridge", True)]
+    context = orchestrator.compress(QUESTION, **ask)  # rest_view is the default
+    excerpt, rest = context.sources
+    assert excerpt == plain.sources[0]
+    assert (rest.n, rest.doc_id, rest.level, rest.rest, rest.cut) == (
+        2,
+        "bridge",
+        "scene",
+        True,
+        True,
+    )
+    left_out = [s for s in split_sentences(FACTS["bridge"]) if s not in excerpt.text]
+    assert left_out and rest.text == " ".join(left_out) and rest.value is None
+    assert plain.context_tokens < context.context_tokens == excerpt.tokens + rest.tokens <= 40
+    answer = orchestrator.ask(QUESTION, context=context)  # the rest is encoded on reading
+    assert answer.report.tokens_per_level["scene"] == rest.tokens - orchestrator.markers.tokens(
+        orchestrator.base_tokenizer, 2
+    )
+    assert answer.report.context_tokens == context.context_tokens
+    assert [s.rest for s in answer.report.sources] == [False, True]
+    no_soft = orchestrator.compress(
+        QUESTION,
+        documents=documents,
+        budget=40,
+        levels=["text"],
+        policy_options={"rest_view": True},
+    )
+    assert [s.level for s in no_soft.sources] == ["text"]  # no soft level: no rest
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,19 @@ def test_excerpt_keeps_the_sentences_nearest_the_question_in_order(embedder, bas
     assert focus.best_sentence(PASSAGE) == design
 
 
+def test_the_rest_of_an_excerpt_is_the_sentences_it_left_out_in_order(embedder, base_tokenizer):
+    focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
+    keep = len(base_tokenizer(DESIGN, add_special_tokens=False).input_ids)
+    ids, rest = focus.excerpt_rest(base_tokenizer, PASSAGE, keep)
+    assert ids == focus.excerpt(base_tokenizer, PASSAGE, keep)
+    others = [s for s in split_sentences(PASSAGE) if s != DESIGN]
+    assert rest == " ".join(others)  # every other sentence, in the passage's order
+    whole = len(base_tokenizer(PASSAGE, add_special_tokens=False).input_ids)
+    assert focus.excerpt_rest(base_tokenizer, PASSAGE, whole)[1] == ""  # nothing left out
+    assert focus.excerpt_rest(base_tokenizer, PASSAGE, 5)[1] == ""  # a cut sentence: no rest
+    assert focus.excerpt_rest(base_tokenizer, PASSAGE, 0) == ([], "")
+
+
 def test_an_overlong_best_sentence_is_cut_not_dropped(embedder, base_tokenizer):
     focus = SentenceScorer("Who designed the Velloran Glass Bridge?", _embed(embedder))
     ids = focus.excerpt(base_tokenizer, PASSAGE, 5)

@@ -207,3 +207,14 @@ def test_hops_pair_only_when_half_the_budget_holds_an_excerpt():
     # half of 64 holds 28 tokens after the marker, under excerpt_min 32: the best takes it all
     assert plan([first, bridge], 64).selections == (Selection(0, "text", limit=64),)
     assert plan([first, bridge], 64, excerpt_min=28).selections[0].limit == 32
+
+
+def test_the_rest_of_an_excerpt_gets_the_richest_soft_level_that_fits():
+    costs = {"scene": 20, "ratio-16": 12, "concept": 6}
+    policy = create_policy("default")
+    assert policy.rest_level(costs, room=25) == "scene"
+    assert policy.rest_level(costs, room=19) == "ratio-16"
+    assert policy.rest_level(costs, room=6) == "concept"
+    assert policy.rest_level(costs, room=5) is None  # nothing fits: left out
+    assert create_policy("default", rest_view=False).rest_level(costs, room=25) is None
+    assert Policy().rest_level(costs, room=25) is None  # a policy opts in
