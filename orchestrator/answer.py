@@ -149,6 +149,13 @@ class Answer:
 
 
 def cut_label(source: SourceReport) -> str:
-    """`" (excerpt)"`, `" (cut)"` or `""`, plus `" hop 2"` for a second-round source."""
-    label = " (excerpt)" if source.excerpt else " (cut)" if source.cut else ""
+    """`" (excerpt)"`, `" (rest of excerpt)"`, `" (cut)"` or `""`, plus `" hop 2"` for a
+    second-round source."""
+    label = ""
+    if source.excerpt:
+        label = " (excerpt)"
+    elif source.rest:
+        label = " (rest of excerpt)"
+    elif source.cut:
+        label = " (cut)"
     return label + (f" hop {source.hop}" if source.hop > 1 else "")

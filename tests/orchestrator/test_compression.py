@@ -63,6 +63,7 @@ def test_the_rest_of_an_excerpt_goes_in_as_soft_tokens_in_the_room_left(orchestr
     )
     assert answer.report.context_tokens == context.context_tokens
     assert [s.rest for s in answer.report.sources] == [False, True]
+    assert "[2] bridge #0 scene (rest of excerpt)" in answer.format_report()
     no_soft = orchestrator.compress(
         QUESTION,
         documents=documents,
