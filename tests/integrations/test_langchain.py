@@ -96,6 +96,22 @@ def test_compressor_for_our_model_plans_denser_levels(orchestrator):
     assert all(d.page_content in FACTS.values() for d in soft)  # the text they stand for
 
 
+def test_the_rest_of_an_excerpt_travels_as_a_document_and_is_read_at_its_level(orchestrator):
+    documents = [Document(page_content=text, metadata={"doc_id": k}) for k, text in FACTS.items()]
+    options = {"budget": 40, "levels": ["text", "scene", "concept"]}
+    compressed = HyperwordCompressor(compressor=orchestrator, options=options).compress_documents(
+        documents, QUESTION
+    )
+    meta = [(d.metadata["doc_id"], d.metadata["level"], d.metadata["rest"]) for d in compressed]
+    assert meta == [("bridge", "text", False), ("bridge", "scene", True)]
+    assert compressed[1].page_content not in compressed[0].page_content  # the sentences left out
+    reply = HyperwordChatModel(orchestrator=orchestrator).invoke(QUESTION, documents=compressed)
+    report = reply.response_metadata["hyperword"]
+    assert [s["rest"] for s in report["sources"]] == [False, True]
+    planned = orchestrator.compress(QUESTION, documents=documents, **options)
+    assert reply.content == orchestrator.ask(QUESTION, context=planned).text  # read as planned
+
+
 def test_a_chain_reads_the_compressed_documents_at_their_levels(orchestrator, store):
     from langchain_classic.retrievers import ContextualCompressionRetriever
 
