@@ -77,43 +77,47 @@ def config_from_dict(
 ) -> T:
     """`cls(**data)` without the keys `cls` lacks (dropped with a warning).
 
-    `hyperword_version` is dropped silently when `cls` has no such field. A missing required
-    field raises `error` (a `TypeError` when None), and so does a value of the wrong type for
-    a scalar field (`field_type_error`) that makes the dataclass raise a `TypeError` (a check
-    comparing a string with a number), naming the field; the dataclass's own checks raise
-    theirs.
+    `hyperword_version` is dropped silently when `cls` has no such field. A value of the
+    wrong type for a scalar field (`field_type_error`: `"seed": "3"` for an int) raises
+    `error` (a `TypeError` when None) naming the first such field, before the dataclass is
+    built; so does a missing required field. The dataclass's own checks raise theirs.
     """
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - known - {VERSION_KEY})
     if unknown:
         logger.warning("ignoring unknown keys in %s: %s", source, ", ".join(unknown))
+    for key in sorted(known & set(data)):
+        problem = field_type_error(cls, key, data[key])
+        if problem:
+            raise (error or TypeError)(f"{source} is invalid: '{key}' {problem}")
     try:
         return cls(**{key: value for key, value in data.items() if key in known})
-    except TypeError as cause:  # a field missing, or one of a wrong type met by a check
-        mistyped = [
-            f"{source}: '{key}' {problem}"
-            for key in sorted(known & set(data))
-            if (problem := field_type_error(cls, key, data[key]))
-        ]
-        if mistyped:
-            raise (error or TypeError)(mistyped[0]) from None
+    except TypeError as cause:  # a required field missing
         if error is None:
             raise
         raise error(f"{source} is incomplete: {cause}") from None
 
 
 def field_type_error(cls: type, key: str, value: Any) -> str | None:
-    """Why `value` cannot be field `key` of the dataclass `cls` (`"must be float, got '0.5'"`),
-    or None. Only scalar fields are checked (int, float, str, bool, each optionally None): a
-    float takes an int but not a bool or a NaN, an int takes neither a bool nor a float."""
+    """Why `value` cannot be field `key` of the dataclass `cls` (`"must be a finite number,
+    got '0.5'"`), or None. Only scalar fields are checked (int, float, str, bool, each optionally
+    None): a float takes an int but not a bool or a NaN, an int takes neither a bool nor a
+    float. The kinds are named as JSON writes them (`null`, `true or false`)."""
     allowed = _scalar_kinds(cls).get(key)
     if allowed is None or any(_fits(value, kind) for kind in allowed):
         return None
-    expected = " or ".join("None" if kind is type(None) else kind.__name__ for kind in allowed)
+    expected = " or ".join(_KIND_NAMES[kind] for kind in allowed)
     return f"must be {expected}, got {value!r}"
 
 
-_SCALARS = (int, float, str, bool, type(None))
+_KIND_NAMES = {
+    int: "an integer",
+    float: "a finite number",
+    str: "a string",
+    bool: "true or false",
+    type(None): "null",
+}
+_SCALARS = tuple(_KIND_NAMES)
 
 
 @functools.cache

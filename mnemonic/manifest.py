@@ -86,8 +86,8 @@ class StoreManifest:
                 cls, data, source=f"the store manifest {path}", error=StoreError
             )
         except StoreError as error:
-            if str(error).startswith("the store manifest"):
-                raise
+            if str(error).startswith("the store manifest"):  # a field missing or mistyped
+                raise StoreError(f"{error}; fix it or restore the file") from None
             raise StoreError(
                 f"the store manifest {path} is invalid: {error}; fix it or restore the file"
             ) from None

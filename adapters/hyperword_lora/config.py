@@ -64,4 +64,6 @@ class TrainingLog:
 
 def config_from_dict(data: dict[str, Any]) -> HyperwordLoraConfig:
     """A config from a saved `training` record; unknown keys are dropped with a warning."""
-    return load_dataclass(HyperwordLoraConfig, data, source="the training record")
+    return load_dataclass(
+        HyperwordLoraConfig, data, source="the training record", error=TrainingConfigError
+    )

@@ -119,4 +119,4 @@ class EncoderConfig:
         # Folders written before an option existed were built without it.
         for key in ("residual", "shared_projector"):
             data.setdefault(key, False)
-        return config_from_dict(cls, data, source=str(path))
+        return config_from_dict(cls, data, source=str(path), error=CheckpointError)

@@ -463,8 +463,10 @@ def test_self_distillation_matches_the_decoder_reading_the_context_as_text(
     with pytest.raises(TrainingConfigError, match="'distill' must be in"):
         tiny_config(tmp_path, distill=1.5)
     as_read = {**tiny_config(tmp_path).to_dict(), "distill": "0.5"}  # a quoted number in a file
-    with pytest.raises(TrainingConfigError, match=r"'distill' must be float, got '0\.5'"):
+    with pytest.raises(TrainingConfigError, match=r"'distill' must be a finite number, got '0\.5'"):
         EncoderTrainingConfig.from_dict(as_read)
+    with pytest.raises(TrainingConfigError, match=r"'seed' must be an integer, got '3'"):
+        EncoderTrainingConfig.from_dict({**as_read, "distill": 0.5, "seed": "3"})  # no check
     result = train_tiny(tiny_config(tmp_path, distill=0.5, steps=6), tiny_tokenizer)
     assert all(p["loss"] > 0 and p["loss_cross_entropy"] > 0 for p in result.curve)
     assert any("loss_distillation" in p for p in result.curve)  # the curve splits the mix

@@ -109,6 +109,13 @@ def test_bad_config(options):
         HyperwordLoraConfig(**options)
 
 
+def test_a_mistyped_training_record_is_one_clear_error():
+    from adapters.hyperword_lora import config_from_dict
+
+    with pytest.raises(TrainingConfigError, match="record is invalid: 'seed' must be an integer"):
+        config_from_dict({"seed": "0"})  # once taken as it came
+
+
 def test_not_an_adapter_folder(tiny_model, tmp_path):
     with pytest.raises(TrainingConfigError, match="not a hyperword adapter"):
         load_hyperword_adapter(tiny_model, tmp_path)

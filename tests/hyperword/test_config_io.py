@@ -58,12 +58,21 @@ class Checked:
             raise ValueError("steps must be positive")
 
 
-def test_a_mistyped_value_that_trips_a_check_is_named_not_called_incomplete():
-    # Before: "here is incomplete: '<=' not supported between instances of 'int' and 'str'".
-    with pytest.raises(ValueError, match=r"^here: 'share' must be float, got '0.5'$"):
+def test_a_mistyped_value_is_named_before_the_config_is_built():
+    # Once "here is incomplete: '<=' not supported between instances of 'int' and 'str'".
+    share = r"^here is invalid: 'share' must be a finite number, got '0.5'$"
+    with pytest.raises(ValueError, match=share):
         config_from_dict(Checked, {"share": "0.5"}, source="here", error=ValueError)
-    with pytest.raises(TypeError, match=r"^here: 'steps' must be int, got '3'$"):
+    with pytest.raises(TypeError, match=r"^here is invalid: 'steps' must be an integer, got '3'$"):
         config_from_dict(Checked, {"steps": "3"}, source="here")  # no error type: TypeError
+    # A field no check reads was once taken as it came and failed later, far from the file.
+    label = r"^here is invalid: 'label' must be a string or null, got 7$"
+    with pytest.raises(ValueError, match=label):
+        config_from_dict(Checked, {"label": 7}, source="here", error=ValueError)
+    with pytest.raises(ValueError, match=r"'steps' must be an integer, got 2\.0"):
+        config_from_dict(Checked, {"steps": 2.0}, source="here", error=ValueError)
+    with pytest.raises(ValueError, match="'share' must be a finite number, got nan"):
+        config_from_dict(Checked, {"share": float("nan")}, source="here", error=ValueError)
     loaded = config_from_dict(Checked, {"share": 1, "label": None}, source="here")
     assert loaded == Checked(share=1, label=None)  # an int is a float; None where allowed
     with pytest.raises(ValueError, match="here is incomplete"):

@@ -166,6 +166,9 @@ def test_config_validation_and_unknown_keys(tmp_path, caplog):
     path.write_text(path.read_text().replace('"d_model"', '"future_key": 1, "d_model"'))
     assert EncoderConfig.load(path).d_model == 32
     assert "future_key" in caplog.text
+    path.write_text(path.read_text().replace('"d_model": 32', '"d_model": "32"'))
+    with pytest.raises(CheckpointError, match=r"config\.json is invalid: 'd_model' must be an int"):
+        EncoderConfig.load(path)  # a quoted number: one clear error, not a failure in torch
     path.write_text("{not json")
     with pytest.raises(CheckpointError, match="cannot read"):
         EncoderConfig.load(path)

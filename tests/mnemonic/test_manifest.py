@@ -23,7 +23,7 @@ BAD_FIELDS = [
     ("chunking", {"chunk_tokens": "48", "overlap_tokens": 8}, "chunking' is invalid"),
     ("chunking", [48], "chunking' must be an object"),
     ("encoders", {"scene": "v1"}, "encoders.scene' must be an object"),
-    ("created_at", "yesterday", "created_at' must be a number"),
+    ("created_at", "yesterday", "created_at' must be a finite number"),
 ]
 
 
