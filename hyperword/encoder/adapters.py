@@ -14,7 +14,7 @@ from typing import Any
 
 from hyperword.encoder.config import EncoderConfig
 from hyperword.encoder.exceptions import EncoderError
-from hyperword.encoder.folder import DECODER_ADAPTER, ENCODER_ADAPTER
+from hyperword.encoder.folder import DECODER_ADAPTER, ENCODER_ADAPTER, set_lora_trainable
 
 __all__ = ["add_encoder_adapter", "add_lora_targets", "attach_encoder_adapter", "lora_config"]
 
@@ -35,12 +35,6 @@ def lora_config(rank: int, config: EncoderConfig):
 def _trainable(model) -> bool:
     """Whether the adapters train (the encoder was loaded for training)."""
     return any(p.requires_grad for n, p in model.named_parameters() if "lora_" in n)
-
-
-def _set_trainable(model, trainable: bool) -> None:
-    for name, param in model.named_parameters():  # peft's set_adapter changes this
-        if "lora_" in name:
-            param.requires_grad_(trainable)
 
 
 def add_lora_targets(encoder: Any, targets: Sequence[str]):
@@ -70,7 +64,7 @@ def add_lora_targets(encoder: Any, targets: Sequence[str]):
     unexpected = grown.load_state_dict(state, strict=False).unexpected_keys
     if unexpected:  # a peft naming change would silently drop the trained pairs
         raise EncoderError(f"the trained adapter does not fit its modules: {unexpected[:3]}")
-    _set_trainable(grown, trainable)
+    set_lora_trainable(grown, trainable)
     return grown
 
 
@@ -101,4 +95,4 @@ def attach_encoder_adapter(model, rank: int, config: EncoderConfig) -> None:
     trainable = _trainable(model)
     model.add_adapter(ENCODER_ADAPTER, lora_config(rank, config))
     model.set_adapter(DECODER_ADAPTER)
-    _set_trainable(model, trainable)
+    set_lora_trainable(model, trainable)

@@ -30,6 +30,7 @@ __all__ = [
     "load_encoder",
     "replace_folder",
     "save_encoder",
+    "set_lora_trainable",
 ]
 
 CONFIG_FILE = "config.json"
@@ -144,12 +145,18 @@ def _load_adapters(model, folder: Path, config: EncoderConfig, *, trainable: boo
             )
             peft_model.set_adapter(DECODER_ADAPTER)
             if trainable:  # set_adapter froze the encoder adapter
-                for name, param in peft_model.named_parameters():
-                    if "lora_" in name:
-                        param.requires_grad_(True)
+                set_lora_trainable(peft_model, True)
     except Exception as error:  # peft raises several types for a bad adapter folder
         raise CheckpointError(f"cannot load the adapter in {folder.parent}: {error}") from None
     return peft_model
+
+
+def set_lora_trainable(model, trainable: bool) -> None:
+    """Every LoRA pair of `model` (both adapters) trains or not; peft's `set_adapter`
+    freezes the adapters it does not make active, so callers set this after it."""
+    for name, param in model.named_parameters():
+        if "lora_" in name:
+            param.requires_grad_(trainable)
 
 
 def folder_digest(path: str | Path | None = None) -> str | None:
