@@ -67,7 +67,7 @@ class AskOptions:
         metadata={
             "plan": True,
             "help": "options of the policy's Config",
-            "cli": False,
+            "flag": "--policy-option",
             "check": "policy",
         },
     )

@@ -14,8 +14,9 @@ machine absolute times drift; the per-question ratio (on / off) is the number to
 by whether the option changed the plan (its sources' documents, levels or tokens).
 
 Writes `DIR/latency.json` (every question's times and whether its plans differ) and prints
-the medians. The default model, with the shipped encoder and hyperword tokenizer where
-present (`"auto"`), reads.
+the medians; the orchestrator's store is an empty temporary one (the documents come with
+each question). A bad input is one `error:` line before the model loads. The default
+model reads, with the shipped encoder and hyperword tokenizer where present (`"auto"`).
 """
 
 from __future__ import annotations
@@ -96,28 +97,47 @@ def summarize(timings: Sequence[QuestionTiming]) -> dict[str, dict[str, float]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--squad", required=True, help="SQuAD v1.1 JSON, plain or .gz")
-    parser.add_argument("--articles", default="-4:", help="articles, e.g. -4: (held out)")
-    parser.add_argument("--distractors", type=int, default=20)
-    parser.add_argument("--option", default="rest_view", help="a boolean policy option")
-    parser.add_argument("--budget", type=int, default=64)
-    parser.add_argument("--limit", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--articles", default="-4:", help="articles (default -4:, held out)")
+    parser.add_argument("--distractors", type=int, default=20, help="paragraphs per question")
+    parser.add_argument("--option", default="rest_view", help="a true/false policy option")
+    parser.add_argument("--budget", type=int, default=64, help="context positions")
+    parser.add_argument("--limit", type=int, default=40, help="questions (a seeded sample)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+    parser.add_argument("--out", required=True, type=Path, help="folder for latency.json")
     args = parser.parse_args(argv)
 
     from hyperword.exceptions import HyperwordError
+
+    switches = _boolean_options()
+    if args.option not in switches:
+        parser.error(f"--option must be a true/false option of the default policy: {switches}")
+    try:
+        result = run(args)
+    except HyperwordError as error:
+        parser.exit(1, f"error: {error}\n")
+    for name, row in result["summary"].items():
+        print(
+            f"{name}: {row['questions']} questions, median {row['median_on_seconds']:.3f} s "
+            f"with {args.option}, {row['median_off_seconds']:.3f} s without, "
+            f"median ratio {row['median_ratio']:.2f}"
+        )
+    print(f"wrote {args.out / 'latency.json'}")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Sample the questions, load the default model's parts, time, and write
+    `args.out / "latency.json"`; a bad input raises a `HyperwordError` before any model loads
+    (an over-long budget when the model is known)."""
+    import tempfile
+
     from hyperword.models import DEFAULT_MODEL, load_base_model, load_embedder
     from mnemonic import MnemonicStore
-    from orchestrator import Orchestrator
+    from orchestrator import AskOptions, Orchestrator
     from orchestrator.loading import AUTO, resolve_encoder, resolve_hyperword_tokenizer
-    from orchestrator.policy import create_policy
 
-    try:  # an unknown or non-boolean option fails before anything loads
-        create_policy("default", **{args.option: True})
-    except HyperwordError as error:
-        parser.error(str(error))
+    AskOptions(budget=args.budget)  # its bounds, before loading
     examples = load_squad_distractor(
         args.squad, seed=args.seed, distractors=args.distractors, articles=args.articles
     )
@@ -126,30 +146,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         (ex.question, [SimpleNamespace(doc_id=t, text=text) for t, text in ex.documents])
         for ex in examples
     ]
-    args.out.mkdir(parents=True, exist_ok=True)
     model, tokenizer = load_base_model()
-    store = MnemonicStore(args.out / "store", embedder=load_embedder(), tokenizer=tokenizer)
-    orchestrator = Orchestrator(  # the documents come with each question
-        store,
-        model=model,
-        base_tokenizer=tokenizer,
-        encoder=resolve_encoder(AUTO, model=model, tokenizer=tokenizer),
-        tokenizer=resolve_hyperword_tokenizer(
-            AUTO, base_tokenizer=tokenizer, base_name=DEFAULT_MODEL
-        ),
-    )
-    paired_timings(orchestrator, questions[:1], option=args.option, budget=args.budget)  # warm
-    timings = paired_timings(orchestrator, questions, option=args.option, budget=args.budget)
-    summary = summarize(timings)
-    result = {"config": vars(args) | {"out": str(args.out)}, "summary": summary}
-    result["questions"] = [asdict(t) for t in timings]
-    (args.out / "latency.json").write_text(json.dumps(result, indent=2) + "\n")
-    for name, row in summary.items():
-        print(
-            f"{name}: {row['questions']} questions, median {row['median_on_seconds']:.3f} s "
-            f"with {args.option}, {row['median_off_seconds']:.3f} s without, "
-            f"median ratio {row['median_ratio']:.2f}"
+    with tempfile.TemporaryDirectory(prefix="bench-option-latency-") as folder:
+        store = MnemonicStore(Path(folder), embedder=load_embedder(), tokenizer=tokenizer)
+        orchestrator = Orchestrator(  # an empty store: the documents come with each question
+            store,
+            model=model,
+            base_tokenizer=tokenizer,
+            encoder=resolve_encoder(AUTO, model=model, tokenizer=tokenizer),
+            tokenizer=resolve_hyperword_tokenizer(
+                AUTO, base_tokenizer=tokenizer, base_name=DEFAULT_MODEL
+            ),
+            budget=args.budget,
         )
+        paired_timings(orchestrator, questions[:1], option=args.option, budget=args.budget)
+        timings = paired_timings(orchestrator, questions, option=args.option, budget=args.budget)
+        store.close()
+    result = {"config": vars(args) | {"out": str(args.out)}, "summary": summarize(timings)}
+    result["questions"] = [asdict(t) for t in timings]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latency.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _boolean_options() -> list[str]:
+    """The default policy's true/false options."""
+    import typing
+
+    from orchestrator.policy import DefaultPolicy
+
+    hints = typing.get_type_hints(DefaultPolicy.Config)
+    return [name for name, hint in hints.items() if hint is bool]
 
 
 if __name__ == "__main__":

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from eval.report import format_table, write_results
 from eval.runner import EvalConfig, run_eval
-from hyperword.cli.options import model_option
+from hyperword.cli.options import model_option, parse_key_value
 
 __all__ = ["eval_command"]
 
@@ -77,10 +76,10 @@ def eval_command(
     out_dir,
 ) -> None:
     """Evaluate methods side by side on one task, same questions, same model."""
-    options = dict(_parse_option(option) for option in task_options)
+    options = dict(parse_key_value(option, hint="--task-option") for option in task_options)
     per_method: dict[str, dict] = {}
     for option in method_options:
-        key, value = _parse_option(option, hint="--method-option")
+        key, value = parse_key_value(option, hint="--method-option")
         method, dot, name = key.partition(".")
         if not dot or not method or not name:
             raise click.BadParameter(
@@ -110,13 +109,3 @@ def eval_command(
     for name, reason in result.skipped.items():
         click.echo(f"skipped {name}: {reason}", err=True)
     click.echo(f"\nwrote {', '.join(str(p) for p in paths.values())}", err=True)
-
-
-def _parse_option(option: str, *, hint: str = "--task-option") -> tuple[str, object]:
-    key, sep, value = option.partition("=")
-    if not sep or not key:
-        raise click.BadParameter(f"expected KEY=VALUE, got {option!r}", param_hint=hint)
-    try:
-        return key, json.loads(value)
-    except ValueError:
-        return key, value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ __all__ = [
     "given_ask_options",
     "hyperword_tokenizer_option",
     "model_option",
+    "parse_key_value",
 ]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -68,9 +70,23 @@ def given_ask_options(values: dict[str, Any]) -> dict[str, Any]:
     given = {}
     for spec in ask_fields():
         value = values.pop(spec.name, None)
+        if spec.kind is dict and value:  # KEY=JSON pairs
+            value = dict(parse_key_value(pair, hint=spec.flag) for pair in value)
         if value is not None and value != ():
             given[spec.name] = value
     return given
+
+
+def parse_key_value(option: str, *, hint: str) -> tuple[str, Any]:
+    """`KEY=VALUE` as `(key, value)`, the value read as JSON when it is JSON (`false`, `3`,
+    `["a"]`), else kept as a string; no `=` or no key is a usage error naming `hint`."""
+    key, sep, value = option.partition("=")
+    if not sep or not key:
+        raise click.BadParameter(f"expected KEY=VALUE, got {option!r}", param_hint=hint)
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
 
 
 def _option(spec: Any) -> Decorator:
@@ -82,6 +98,9 @@ def _option(spec: Any) -> Decorator:
     if spec.kind is list:
         choice = click.Choice(spec.choices()) if spec.choices else str
         return click.option(spec.flag, spec.name, type=choice, multiple=True, help=help_text)
+    if spec.kind is dict:
+        help_text += f" One KEY=JSON each, repeatable: {spec.flag} rest_view=false."
+        return click.option(spec.flag, spec.name, multiple=True, metavar="KEY=JSON", help=help_text)
     return click.option(spec.flag, spec.name, type=_click_type(spec), **common)
 
 

@@ -467,6 +467,9 @@ def test_self_distillation_matches_the_decoder_reading_the_context_as_text(
         EncoderTrainingConfig.from_dict(as_read)
     with pytest.raises(TrainingConfigError, match=r"'seed' must be an integer, got '3'"):
         EncoderTrainingConfig.from_dict({**as_read, "distill": 0.5, "seed": "3"})  # no check
+    nested = {**as_read, "distill": 0.5, "encoder": {"residual": "yes"}}  # the encoder block too
+    with pytest.raises(TrainingConfigError, match=r"'encoder' option 'residual' must be true or"):
+        EncoderTrainingConfig.from_dict(nested)
     result = train_tiny(tiny_config(tmp_path, distill=0.5, steps=6), tiny_tokenizer)
     assert all(p["loss"] > 0 and p["loss_cross_entropy"] > 0 for p in result.curve)
     assert any("loss_distillation" in p for p in result.curve)  # the curve splits the mix

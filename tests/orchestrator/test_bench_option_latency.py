@@ -48,3 +48,21 @@ def test_the_summary_gives_medians_per_group():
         "median_ratio": 1.0,
     }
     assert "plans differ" not in summarize(timings[1:2])  # an empty group is left out
+
+
+def test_bad_inputs_are_one_error_before_the_model_loads(tmp_path, capsys):
+    from eval.benchmarks.bench_option_latency import main
+
+    out = ["--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit) as stop:
+        main(["--squad", "x", "--option", "tail_share", *out])  # not a true/false option
+    assert stop.value.code == 2 and "['pair_hops', 'rest_view']" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["--squad", str(tmp_path / "none.json"), *out])
+    assert stop.value.code == 1 and "error: task 'squad-distractor': no file at" in (
+        capsys.readouterr().err
+    )
+    with pytest.raises(SystemExit) as stop:
+        main(["--squad", "x", "--budget", "0", *out])  # bounds checked before the data
+    assert stop.value.code == 1 and "budget must be in" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -68,3 +68,19 @@ def test_ask_refuses_a_budget_the_model_cannot_read(folder_store, model_folder, 
     assert last.startswith("Error: budget 100000 does not fit the model") and "2048" in last
     where = CliRunner().invoke(cli, [*args, "--where", "1=1; drop table chunks"])
     assert where.exit_code == 1 and "Error: invalid filter: ';'" in where.output
+
+
+def test_ask_passes_policy_options(folder_store, model_folder, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(folder_store, store)
+    args = ["ask", "Who designed the bridge?", "--store", str(store), "--model", str(model_folder)]
+    args += ["--encoder", "none", "--json", "--max-new-tokens", "2"]
+    wide = json.loads(run(*args).stdout)["report"]["sources"]
+    result = run(*args, "--policy-option", "max_sources=1", "--policy-option", "rest_view=false")
+    assert result.exit_code == 0, result.output
+    assert len(wide) > 1 and len(json.loads(result.stdout)["report"]["sources"]) == 1
+    bad = CliRunner().invoke(cli, [*args, "--policy-option", "rest_view=maybe"])
+    assert bad.exit_code == 1
+    assert "option rest_view must be true or false, got 'maybe'" in bad.output
+    shapeless = CliRunner().invoke(cli, [*args, "--policy-option", "rest_view"])
+    assert shapeless.exit_code == 2 and "expected KEY=VALUE" in shapeless.output
