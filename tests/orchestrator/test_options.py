@@ -35,6 +35,9 @@ def test_the_command_line_offers_every_option_with_its_bounds():
         if spec.kind is list:  # free strings, repeatable (--stop)
             assert param.multiple
             continue
+        if spec.kind is dict:  # KEY=JSON pairs, repeatable (--policy-option)
+            assert param.multiple and param.metavar == "KEY=JSON"
+            continue
         assert param.default == spec.default, spec.name
         if "le" in spec.bounds:
             assert param.type.max == spec.bounds["le"], spec.name
