@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.exceptions import TrainingConfigError
-from hyperword.config_io import config_from_dict, field_type_error
+from hyperword.config_io import config_from_dict, mistyped_field
 from hyperword.encoder.base import SOFT_LEVELS
 from hyperword.encoder.config import EncoderConfig
 from hyperword.exceptions import UnknownNameError
@@ -136,10 +136,9 @@ class EncoderTrainingConfig:
         unknown = sorted(set(self.encoder) - {option.name for option in fields(EncoderConfig)})
         if unknown:
             raise TrainingConfigError(f"'encoder' has options EncoderConfig lacks: {unknown}")
-        for name, value in sorted(self.encoder.items()):
-            problem = field_type_error(EncoderConfig, name, value)
-            if problem:
-                raise TrainingConfigError(f"'encoder' option '{name}' {problem}")
+        mistyped = mistyped_field(EncoderConfig, self.encoder)
+        if mistyped:
+            raise TrainingConfigError(f"'encoder' option '{mistyped[0]}' {mistyped[1]}")
         taken = sorted(set(self.encoder) & set(SET_BY_RUN))
         if taken:
             where = "; ".join(f"{name}: {SET_BY_RUN[name]}" for name in taken)

@@ -28,6 +28,7 @@ __all__ = [
     "config_from_dict",
     "field_type_error",
     "load_config",
+    "mistyped_field",
     "read_json",
     "save_config",
     "write_json",
@@ -86,10 +87,9 @@ def config_from_dict(
     unknown = sorted(set(data) - known - {VERSION_KEY})
     if unknown:
         logger.warning("ignoring unknown keys in %s: %s", source, ", ".join(unknown))
-    for key in sorted(known & set(data)):
-        problem = field_type_error(cls, key, data[key])
-        if problem:
-            raise (error or TypeError)(f"{source} is invalid: '{key}' {problem}")
+    mistyped = mistyped_field(cls, {key: data[key] for key in known & set(data)})
+    if mistyped:
+        raise (error or TypeError)(f"{source} is invalid: '{mistyped[0]}' {mistyped[1]}")
     try:
         return cls(**{key: value for key, value in data.items() if key in known})
     except TypeError as cause:  # a required field missing
@@ -108,6 +108,16 @@ def field_type_error(cls: type, key: str, value: Any) -> str | None:
         return None
     expected = " or ".join(_KIND_NAMES[kind] for kind in allowed)
     return f"must be {expected}, got {value!r}"
+
+
+def mistyped_field(cls: type, data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first field of `data` (by name) whose value is of the wrong type for the dataclass
+    `cls`, with why (`field_type_error`); None when every value fits."""
+    for key in sorted(data):
+        problem = field_type_error(cls, key, data[key])
+        if problem:
+            return key, problem
+    return None
 
 
 _KIND_NAMES = {

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from hyperword.config_io import field_type_error
+from hyperword.config_io import mistyped_field
 from hyperword.levels import LEVELS, ladder, level_names
 from hyperword.registry import Registry
 from orchestrator.exceptions import OptionError
@@ -84,10 +84,9 @@ def create_policy(name: str, **options: Any) -> Policy:
 def _check_types(name: str, config: type, options: dict[str, Any]) -> None:
     """Refuse option values of the wrong type (`"0.5"` or NaN for a float, `true` for an
     int)."""
-    for key, value in options.items():
-        problem = field_type_error(config, key, value)
-        if problem:
-            raise OptionError(f"policy '{name}' option {key} {problem}")
+    mistyped = mistyped_field(config, options)
+    if mistyped:
+        raise OptionError(f"policy '{name}' option {mistyped[0]} {mistyped[1]}")
 
 
 def _score_filter(candidates: Sequence[Candidate], min_score: float, max_gap: float | None):
