@@ -127,7 +127,8 @@ class DefaultPolicy(Policy):
     is valid text), which fills the budget. With `rest_view` (the default), the sentences an
     excerpt left out go in after it at the richest soft level that fits the tokens the
     excerpts left unused (`orchestrator.rests`; +4.3 F1 on squad-distractor at 64 positions,
-    docs/encoder.md).
+    docs/encoder.md). With `soft_tail` false the plan is made with the token levels alone
+    (the plan of soft levels off), so soft tokens only add to it, in the room it leaves.
     """
 
     @dataclass(frozen=True)
@@ -179,6 +180,14 @@ class DefaultPolicy(Policy):
                 "the richest soft level that fits the tokens the plan left unused"
             },
         )
+        soft_tail: bool = field(
+            default=True,
+            metadata={
+                "help": "let soft levels take part in the plan (the tail, with tail_share "
+                "held for it); false: plan with the token levels alone, so soft tokens only "
+                "go into the room that plan leaves (the rest view)"
+            },
+        )
 
         def __post_init__(self) -> None:
             if not 0 <= self.tail_share < 1:
@@ -198,6 +207,8 @@ class DefaultPolicy(Policy):
         cfg = self.config
         kept = _score_filter(candidates, cfg.min_score, cfg.max_gap)
         levels = [lv for lv in level_names() if any(lv in c.costs for c in kept)]  # richest first
+        if not cfg.soft_tail:  # the token levels alone, when there are any
+            levels = [lv for lv in levels if LEVELS[lv].lossless] or levels
         if not levels:
             return []
         lossy = not LEVELS[levels[-1]].lossless  # a compressed tail is worth holding room for

@@ -22,6 +22,8 @@ tuned decoder still reads, so this isolates what the soft tokens add |
 (`ratio-4`, `scene`; `STRONG_LEVELS`) |
 | `*-norest` | the same without the default policy's `rest_view` (the sentences an excerpt
 left out, as soft tokens in the room it left unused: `orchestrator.rests`) |
+| `*-notail` | the same without the default policy's `soft_tail`: the plan of the token levels
+alone, soft tokens only in the room it leaves (the rest view) |
 
 `--encoder DIR` gives every variant but the `-plain` ones that encoder (and its decoder)
 instead of the shipped one: a freshly trained encoder can be measured before it ships.
@@ -94,6 +96,7 @@ SUFFIXES = {
     "-nosoft": {"levels": [n for n in level_names() if n not in {lv.name for lv in soft_levels()}]},
     "-strong": {"levels": list(STRONG_LEVELS)},
     "-norest": {"rest_view": False},
+    "-notail": {"soft_tail": False},
 }
 TEXT_BASELINES = {"rag-text": {}, "llmlingua": {}, "rag-text-forms": {"answer_forms": True}}
 PARTS = ("all", "held-out", "tuning")

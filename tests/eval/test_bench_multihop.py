@@ -75,6 +75,7 @@ def test_soft_off_control_and_encoder(data):
     strong = variant_options("links-strong")["levels"]
     assert {"text", "ratio-4", "scene"} <= set(strong) and not {"ratio-16", "concept"} & set(strong)
     assert variant_options("links-norest")["rest_view"] is False
+    assert variant_options("links-notail")["soft_tail"] is False
     assert variant_options("links", "enc/")["encoder"] == "enc/"
     assert variant_options("links-plain", "enc/")["encoder"] == "none"
     shipped = dict(plan_cells(MultihopConfig(data=data, budgets=(64,), baselines=())))

@@ -218,3 +218,21 @@ def test_the_rest_of_an_excerpt_gets_the_richest_soft_level_that_fits():
     assert policy.rest_level(costs, room=5) is None  # nothing fits: left out
     assert create_policy("default", rest_view=False).rest_level(costs, room=25) is None
     assert Policy().rest_level(costs, room=25) is None  # a policy opts in
+
+
+def test_without_a_soft_tail_the_plan_is_the_token_levels_plan():
+    tokens_only = [
+        Candidate(index=c.index, doc_id=c.doc_id, score=c.score, marker=MARKER, costs=costs)
+        for c in soft_candidates()
+        for costs in [{k: v for k, v in c.costs.items() if k in ("text", "hyperword")}]
+    ]
+    for budget in (256, 512):  # room after the best chunk whole
+        with_tail = plan(soft_candidates(), budget, max_gap=None)
+        assert {"scene", "concept"} & {s.level for s in with_tail.selections}  # a soft tail
+        additive = plan(soft_candidates(), budget, max_gap=None, soft_tail=False)
+        assert additive.selections == plan(tokens_only, budget, max_gap=None).selections
+    # with no token level to plan with, the soft levels still serve
+    soft_only = [Candidate(index=0, doc_id="d0", score=0.9, costs={"scene": 22}, marker=MARKER)]
+    assert plan(soft_only, 64, soft_tail=False).selections == (Selection(0, "scene"),)
+    # the rest view still takes the richest soft level in the room left
+    assert create_policy("default", soft_tail=False).rest_level({"scene": 20}, room=25) == "scene"
