@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from orchestrator import (
@@ -222,9 +224,8 @@ def test_the_rest_of_an_excerpt_gets_the_richest_soft_level_that_fits():
 
 def test_without_a_soft_tail_the_plan_is_the_token_levels_plan():
     tokens_only = [
-        Candidate(index=c.index, doc_id=c.doc_id, score=c.score, marker=MARKER, costs=costs)
+        replace(c, costs={k: v for k, v in c.costs.items() if k in ("text", "hyperword")})
         for c in soft_candidates()
-        for costs in [{k: v for k, v in c.costs.items() if k in ("text", "hyperword")}]
     ]
     for budget in (256, 512):  # room after the best chunk whole
         with_tail = plan(soft_candidates(), budget, max_gap=None)
